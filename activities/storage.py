@@ -1,0 +1,112 @@
+"""StorageActivities: fetch a video from a URL into the bucket, publish, delete — idempotent by key."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import httpx
+from botocore.exceptions import ClientError
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.errors import invalid_source, invalid_video, too_large
+from activities.objects import ObjectRef, SizeLimitExceeded, stream_to_object
+from models.schemas import DeleteObjectsInput, Done, FetchVideoInput, PublishObjectInput, StoredObject
+
+if TYPE_CHECKING:
+    from types_aiobotocore_s3 import S3Client
+
+READ_CHUNK_BYTES = 1024 * 1024
+# a 4xx other than these means the URL itself is wrong: retrying cannot help
+RETRYABLE_CLIENT_STATUSES = {408, 425, 429}
+
+
+class StorageActivities:
+    """Object storage work; the S3 and HTTP clients are built once by the worker and injected."""
+
+    def __init__(self, s3: S3Client, http: httpx.AsyncClient, part_bytes: int):
+        self.s3 = s3
+        self.http = http
+        self.part_bytes = part_bytes
+
+    @activity.defn
+    async def fetch_video(self, params: FetchVideoInput) -> StoredObject:
+        """Stream an http(s) URL into the bucket (multipart, hashed on the way), within the size limit."""
+        if not params.url.lower().startswith(("http://", "https://")):
+            raise invalid_source("only http:// and https:// video URLs are accepted")
+        dest = ObjectRef.parse(params.dest_key)
+        try:
+            async with self.http.stream("GET", params.url) as response:
+                _check_response(response, params.max_bytes)
+                result = await stream_to_object(
+                    self.s3,
+                    dest,
+                    _body(response),
+                    max_bytes=params.max_bytes,
+                    part_bytes=self.part_bytes,
+                    content_type=response.headers.get("content-type", "application/octet-stream"),
+                    on_part=lambda done: activity.heartbeat(done),
+                )
+        except SizeLimitExceeded:
+            raise too_large(params.max_bytes) from None
+        except (httpx.UnsupportedProtocol, httpx.TooManyRedirects, httpx.InvalidURL) as exc:
+            raise invalid_source(f"cannot fetch the video URL: {exc}") from None
+        if result.size_bytes == 0:
+            await self.s3.delete_object(Bucket=dest.bucket, Key=dest.key)
+            raise invalid_video("the video file is empty")
+        return StoredObject(key=str(dest), sha256=result.sha256, size_bytes=result.size_bytes)
+
+    @activity.defn
+    async def publish_object(self, params: PublishObjectInput) -> Done:
+        """Server-side copy with new metadata, then drop the source; a retry after the drop is a no-op."""
+        source, dest = ObjectRef.parse(params.source_key), ObjectRef.parse(params.dest_key)
+        try:
+            await self.s3.copy_object(
+                Bucket=dest.bucket,
+                Key=dest.key,
+                CopySource={"Bucket": source.bucket, "Key": source.key},
+                Metadata=params.metadata,
+                MetadataDirective="REPLACE",
+                ContentType=params.content_type,
+            )
+        except ClientError as exc:
+            if _error_code(exc) not in {"NoSuchKey", "404"} or not await self._exists(dest):
+                raise
+        await self.s3.delete_object(Bucket=source.bucket, Key=source.key)
+        return Done()
+
+    @activity.defn
+    async def delete_objects(self, params: DeleteObjectsInput) -> Done:
+        """Delete objects; a missing one is already the wanted state."""
+        for key in params.keys:
+            ref = ObjectRef.parse(key)
+            await self.s3.delete_object(Bucket=ref.bucket, Key=ref.key)
+        return Done()
+
+    async def _exists(self, ref: ObjectRef) -> bool:
+        try:
+            await self.s3.head_object(Bucket=ref.bucket, Key=ref.key)
+        except ClientError:
+            return False
+        return True
+
+
+def _check_response(response: httpx.Response, max_bytes: int) -> None:
+    status = response.status_code
+    if 400 <= status < 500 and status not in RETRYABLE_CLIENT_STATUSES:
+        raise invalid_source(f"the video URL answered HTTP {status}")
+    if status >= 400:
+        raise ApplicationError(f"the video URL answered HTTP {status}; will retry")
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise too_large(max_bytes)
+
+
+async def _body(response: httpx.Response) -> AsyncIterator[bytes]:
+    async for chunk in response.aiter_bytes(READ_CHUNK_BYTES):
+        yield chunk
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))

@@ -1,0 +1,51 @@
+"""The FastAPI app: `create_app` with a lifespan owning the engine, Temporal client and S3 client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from api.errors import install_error_handlers
+from api.routes import benchmarks, health, workflows
+from clients import require, s3_client
+from models.db import make_engine, make_sessionmaker
+from settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; clients are made in the lifespan so a test or server owns their life."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            engine = make_engine(require(settings.database_url, "DATABASE_URL"))
+            stack.push_async_callback(engine.dispose)
+            app.state.settings = settings
+            app.state.engine = engine
+            app.state.sessionmaker = make_sessionmaker(engine)
+            # lazy: the API starts (and /healthz reports 503) even while Temporal is down
+            app.state.temporal = await Client.connect(
+                require(settings.temporal_address, "TEMPORAL_ADDRESS"),
+                namespace=settings.temporal_namespace,
+                data_converter=pydantic_data_converter,
+                lazy=True,
+            )
+            app.state.s3 = await stack.enter_async_context(s3_client(settings))
+            yield
+
+    app = FastAPI(
+        title="ugc-engine",
+        version="0.1.0",
+        summary="Durable backend for UGC video ads: benchmarks, analysis, clip selection, campaigns.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(benchmarks.router)
+    app.include_router(workflows.router)
+    return app

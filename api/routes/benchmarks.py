@@ -1,0 +1,209 @@
+"""Benchmarks: an admin ingests a market-winning ad (URL or upload); anyone browses the library."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from sqlalchemy import and_, func, select
+from starlette.datastructures import UploadFile
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+from activities.objects import ObjectRef, SizeLimitExceeded, stream_to_object
+from api.deps import AdminUser, S3Dep, SessionDep, SettingsDep, TemporalDep
+from api.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from api.uploads import upload_chunks
+from models.schemas import (
+    BenchmarkFields,
+    BenchmarkFromUrl,
+    BenchmarkOut,
+    BenchmarkPage,
+    IngestBenchmarkInput,
+    VideoSource,
+    WorkflowStarted,
+)
+from models.tables import Creative, PatternPerformance
+from settings import Settings
+from workflows.ingest_benchmark import IngestBenchmarkWorkflow, ingest_workflow_id
+from workflows.queues import TASK_QUEUE_MAIN
+
+router = APIRouter(prefix="/api/v1", tags=["benchmarks"])
+
+_FORM_OVERHEAD_BYTES = 64 * 1024
+_REQUEST_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": BenchmarkFromUrl.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "creative_name", "product_category", "market_cvr",
+                                 "market_longevity_days", "avg_daily_clicks"],
+                    "properties": {"file": {"type": "string", "format": "binary"},
+                                   **BenchmarkFields.model_json_schema()["properties"]},
+                }
+            },
+        },
+    }
+}  # fmt: skip
+
+
+def _validated(model: type[BenchmarkFields], data: Any) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+
+
+@router.post(
+    "/benchmarks",
+    status_code=202,
+    response_model=WorkflowStarted,
+    summary="Ingest a market benchmark from a video URL (JSON) or an uploaded file (multipart)",
+    openapi_extra=_REQUEST_BODY_DOC,
+    responses={
+        413: {"description": "upload over the size limit"},
+        415: {"description": "neither JSON nor multipart"},
+    },
+)
+async def create_benchmark(
+    request: Request, admin: AdminUser, settings: SettingsDep, temporal: TemporalDep, s3: S3Dep
+) -> WorkflowStarted:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        try:
+            payload = await request.json()
+        except ValueError:
+            raise InvalidInput([{"field": "body", "message": "malformed JSON"}]) from None
+        body: BenchmarkFromUrl = _validated(BenchmarkFromUrl, payload)
+        creative_id = body.creative_id or uuid.uuid4()
+        fields = BenchmarkFields.model_validate(body.model_dump(exclude={"video_url", "creative_id"}))
+        source = VideoSource(url=body.video_url)
+    elif content_type == "multipart/form-data":
+        creative_id, fields, source = await _staged_upload(request, settings, s3)
+    else:
+        raise UnsupportedMediaType("send application/json with video_url, or multipart/form-data with file")
+
+    workflow_id = ingest_workflow_id(creative_id)
+    await temporal.start_workflow(
+        IngestBenchmarkWorkflow.run,
+        IngestBenchmarkInput(
+            creative_id=creative_id,
+            fields=fields,
+            source=source,
+            public_bucket=settings.r2_market_benchmarks_bucket,
+            staging_bucket=settings.r2_client_assets_bucket,
+            max_bytes=settings.max_video_bytes,
+            prior_max_clicks=settings.benchmark_prior_max_clicks,
+        ),
+        id=workflow_id,
+        task_queue=TASK_QUEUE_MAIN,
+        # the same creative while its ingest runs: answer with the running workflow
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        memo={"owner_id": admin.id, "creative_id": str(creative_id)},
+    )
+    return WorkflowStarted(creative_id=creative_id, workflow_id=workflow_id)
+
+
+async def _staged_upload(
+    request: Request, settings: Settings, s3: Any
+) -> tuple[uuid.UUID, BenchmarkFields, VideoSource]:
+    """Validate the form, then stream its file to a private staging key (the workflow probes it)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.max_video_bytes + _FORM_OVERHEAD_BYTES:
+        raise PayloadTooLarge(f"upload exceeds the {settings.max_video_bytes // (1024 * 1024)} MB limit")
+    form = await request.form(max_part_size=64 * 1024)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise InvalidInput([{"field": "file", "message": "a video file is required"}])
+    values = {key: value for key, value in form.items() if key not in {"file", "creative_id"}}
+    fields: BenchmarkFields = _validated(BenchmarkFields, values)
+    raw_id = form.get("creative_id")
+    try:
+        creative_id = uuid.UUID(str(raw_id)) if raw_id else uuid.uuid4()
+    except ValueError:
+        raise InvalidInput([{"field": "creative_id", "message": "must be a UUID"}]) from None
+    staging = ObjectRef(settings.r2_client_assets_bucket, f"staging/benchmarks/{creative_id}")
+    try:
+        stored = await stream_to_object(
+            s3,
+            staging,
+            upload_chunks(upload),
+            max_bytes=settings.max_video_bytes,
+            part_bytes=settings.multipart_chunk_bytes,
+        )
+    except SizeLimitExceeded:
+        raise PayloadTooLarge(
+            f"upload exceeds the {settings.max_video_bytes // (1024 * 1024)} MB limit"
+        ) from None
+    finally:
+        await upload.close()
+    source = VideoSource(
+        staged_key=str(staging),
+        staged_sha256=stored.sha256,
+        staged_size=stored.size_bytes,
+        original_filename=(upload.filename or "")[:500] or None,
+    )
+    return creative_id, fields, source
+
+
+@router.get("/creatives/benchmarks", response_model=BenchmarkPage, summary="The public benchmark library")
+async def list_benchmarks(
+    session: SessionDep,
+    settings: SettingsDep,
+    product_category: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> BenchmarkPage:
+    conditions = [Creative.is_benchmark.is_(True), Creative.is_public.is_(True), Creative.status == "ready"]
+    if product_category:
+        conditions.append(Creative.product_category == product_category)
+    total = await session.scalar(select(func.count()).select_from(Creative).where(*conditions))
+    rows = await session.execute(
+        select(Creative, PatternPerformance)
+        .outerjoin(
+            PatternPerformance,
+            and_(PatternPerformance.creative_id == Creative.id, PatternPerformance.source == "benchmark"),
+        )
+        .where(*conditions)
+        .order_by(Creative.created_at.desc(), Creative.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    items = [_benchmark_out(creative, pattern, settings) for creative, pattern in rows.all()]
+    return BenchmarkPage(items=items, total=total or 0, limit=limit, offset=offset)
+
+
+def _benchmark_out(
+    creative: Creative, pattern: PatternPerformance | None, settings: Settings
+) -> BenchmarkOut:
+    alpha = pattern.bayesian_alpha if pattern else None
+    beta = pattern.bayesian_beta if pattern else None
+    return BenchmarkOut(
+        creative_id=creative.id,
+        creative_name=creative.name,
+        product_category=creative.product_category,
+        source_platform=creative.source_platform,
+        market_cvr=creative.market_cvr,
+        market_longevity_days=creative.market_longevity_days,
+        avg_daily_clicks=creative.avg_daily_clicks,
+        hook_type=creative.hook_type,
+        emotion=creative.emotion,
+        pacing=creative.pacing,
+        target_audience_pain=creative.target_audience_pain,
+        bayesian_alpha=alpha,
+        bayesian_beta=beta,
+        prior_mean=alpha / (alpha + beta) if alpha and beta else None,
+        video_url=settings.public_video_url(ObjectRef.parse(creative.video_key).key)
+        if creative.video_key
+        else None,
+        duration_s=creative.duration_s,
+        width=creative.width,
+        height=creative.height,
+        analysis_status=creative.analysis_status,
+    )

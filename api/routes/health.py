@@ -1,0 +1,59 @@
+"""GET /healthz: database, Temporal and S3 each checked; 503 names what is failing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+router = APIRouter(tags=["health"])
+
+CHECK_TIMEOUT_SECONDS = 3.0
+
+
+async def _check(probe: Awaitable[Any]) -> str:
+    try:
+        await asyncio.wait_for(probe, CHECK_TIMEOUT_SECONDS)
+    except TimeoutError:
+        return "timeout"
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+async def _database(request: Request) -> None:
+    async with request.app.state.engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+async def _temporal(request: Request) -> None:
+    await request.app.state.temporal.service_client.check_health(timeout=timedelta(seconds=2))
+
+
+async def _s3(request: Request) -> None:
+    settings = request.app.state.settings
+    for bucket in (settings.r2_market_benchmarks_bucket, settings.r2_client_assets_bucket):
+        await request.app.state.s3.head_bucket(Bucket=bucket)
+
+
+@router.get("/healthz", summary="Liveness of every backing service")
+async def healthz(request: Request) -> JSONResponse:
+    names = ("database", "temporal", "s3")
+    results = await asyncio.gather(
+        _check(_database(request)), _check(_temporal(request)), _check(_s3(request))
+    )
+    components = dict(zip(names, results, strict=True))
+    failing = [name for name, status in components.items() if status != "ok"]
+    if failing:
+        body = {
+            "status": "unavailable",
+            "error": "service_unavailable",
+            "detail": f"failing: {', '.join(failing)}",
+        }
+        return JSONResponse({**body, "components": components}, status_code=503)
+    return JSONResponse({"status": "ok", "components": components})

@@ -1,0 +1,153 @@
+"""The `ugc` command: run the stack, the worker and the API; mint tokens; ingest benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from settings import get_settings
+
+app = typer.Typer(
+    help="ugc-engine: durable backend for UGC video ads (Temporal + FastAPI).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+
+@app.command()
+def up(
+    headless: Annotated[bool, typer.Option(help="run Temporal without its web UI")] = False,
+    seed: Annotated[bool, typer.Option(help="ingest sample benchmarks on a fresh data directory")] = True,
+) -> None:
+    """Start everything locally: Temporal, PostgreSQL, S3 (unless configured), migrations, worker, API."""
+    from devstack.runner import run_up
+    from devstack.seeding import seed_benchmarks
+
+    raise typer.Exit(run_up(get_settings(), headless=headless, seed=seed_benchmarks if seed else None))
+
+
+@app.command()
+def worker() -> None:
+    """Run the Temporal worker (task queues ugc-main and ugc-media) until Ctrl-C or SIGTERM."""
+    import worker as worker_module
+
+    asyncio.run(worker_module.main())
+
+
+@app.command()
+def api(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Serve the HTTP API (uvicorn)."""
+    import uvicorn
+
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (`alembic upgrade head`) to DATABASE_URL."""
+    from clients import require
+    from models.migrate import upgrade_head
+
+    upgrade_head(require(get_settings().database_url, "DATABASE_URL"))
+    console.print("database is at the latest revision")
+
+
+@app.command()
+def token(
+    sub: Annotated[str, typer.Option(help="the user id (JWT `sub`)")],
+    admin: Annotated[bool, typer.Option("--admin", help="grant the admin role")] = False,
+    ttl: Annotated[int, typer.Option(help="lifetime in seconds", min=1, max=30 * 24 * 3600)] = 3600,
+) -> None:
+    """Print a JWT signed with the configured key, for local use."""
+    from api.auth import issue_token
+
+    typer.echo(issue_token(get_settings(), sub, admin=admin, ttl_seconds=ttl))
+
+
+def _api_client(api_url: str | None, token: str | None) -> httpx.Client:
+    from api.auth import issue_token
+
+    settings = get_settings()
+    url = api_url or f"http://{settings.api_host}:{settings.api_port}"
+    bearer = token or issue_token(settings, "ugc-cli", admin=True, ttl_seconds=3600)
+    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {bearer}"}, timeout=600)
+
+
+@app.command("ingest-benchmark")
+def ingest_benchmark(
+    name: Annotated[str, typer.Option(help="creative name")],
+    category: Annotated[str, typer.Option(help="product category, e.g. skincare")],
+    cvr: Annotated[float, typer.Option(help="market conversion rate, 0..1")],
+    days: Annotated[int, typer.Option(help="days the ad ran (longevity)")],
+    clicks: Annotated[float, typer.Option(help="average clicks per day")],
+    url: Annotated[str | None, typer.Option(help="http(s) URL of the video")] = None,
+    file: Annotated[Path | None, typer.Option(help="local video file", exists=True, dir_okay=False)] = None,
+    platform: Annotated[str, typer.Option(help="tiktok|instagram|youtube|facebook|other")] = "other",
+    hook_type: Annotated[str | None, typer.Option(help="e.g. question, problem-agitate")] = None,
+    emotion: Annotated[str | None, typer.Option(help="e.g. curiosity, relief")] = None,
+    pacing: Annotated[str | None, typer.Option(help="fast|medium|slow")] = None,
+    pain: Annotated[str | None, typer.Option(help="target audience pain")] = None,
+    api_url: Annotated[str | None, typer.Option("--api", help="API base URL (default: local)")] = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="UGC_TOKEN", help="admin JWT (default: minted locally)")
+    ] = None,
+) -> None:
+    """Ingest one market benchmark (URL or file) and follow its workflow to the end."""
+    from devstack.apiclient import ApiError, start_benchmark_ingest, wait_for_workflow
+
+    if (url is None) == (file is None):
+        raise typer.BadParameter("give exactly one of --url or --file")
+    fields = {
+        "creative_name": name, "product_category": category, "source_platform": platform, "market_cvr": cvr,
+        "market_longevity_days": days, "avg_daily_clicks": clicks, "hook_type": hook_type, "emotion": emotion,
+        "pacing": pacing, "target_audience_pain": pain,
+    }  # fmt: skip
+    try:
+        with _api_client(api_url, token) as client:
+            started = start_benchmark_ingest(client, fields, url=url, file=file)
+            console.print(f"creative [bold]{started['creative_id']}[/] · workflow {started['workflow_id']}")
+            state = wait_for_workflow(client, started["workflow_id"])
+    except (ApiError, httpx.HTTPError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    _print_outcome(state)
+
+
+def _print_outcome(state: dict[str, Any]) -> None:
+    if state["status"] != "COMPLETED":
+        failure = state.get("failure") or {}
+        console.print(f"[red]{state['status']}[/] {failure.get('type')}: {failure.get('message')}")
+        raise typer.Exit(1)
+    table = Table(show_header=False)
+    for key, value in (state.get("result") or {}).items():
+        table.add_row(str(key), str(value))
+    console.print(table)
+
+
+@app.command("seed-benchmarks")
+def seed_benchmarks_command(
+    api_url: Annotated[str | None, typer.Option("--api", help="API base URL (default: local)")] = None,
+) -> None:
+    """Generate a handful of distinct sample ads with FFmpeg and ingest them as benchmarks."""
+    from devstack.seeding import seed_benchmarks
+
+    settings = get_settings()
+    seed_benchmarks(settings, api_url or f"http://{settings.api_host}:{settings.api_port}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""`ugc up`: the embedded stack, migrations, worker and API as child processes, stopped together."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+import httpx
+from rich.console import Console
+from rich.panel import Panel
+
+from devstack.process import ManagedProcess, StackError, log_tail
+from devstack.stack import DevStack
+from models.migrate import upgrade_head
+from settings import DEV_ENV_FILE, Settings
+
+console = Console()
+SEEDED_MARKER = "seeded"
+
+
+def ensure_local_secrets(settings: Settings) -> Settings:
+    """Generate a JWT secret for local use once, kept in .data/dev.env (0600), unless one is configured."""
+    if settings.jwt_secret is not None or settings.jwt_algorithm != "HS256":
+        return settings
+    path = settings.data_dir / DEV_ENV_FILE.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(f"JWT_SECRET={secrets.token_urlsafe(48)}\n")
+        path.chmod(0o600)
+    return Settings(_env_file=(".env", str(path)))
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _api_healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def run_up(settings: Settings, *, headless: bool, seed: Callable[[Settings, str], None] | None) -> int:
+    """Bring everything up, print where to look, wait for Ctrl-C/SIGTERM, stop everything."""
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    settings = ensure_local_secrets(settings)
+    stack = DevStack(settings, headless=headless)
+    children: list[ManagedProcess] = []
+    logs = settings.data_dir.resolve() / "logs"
+    api_url = f"http://{settings.api_host}:{settings.api_port}"
+    try:
+        with console.status("starting Temporal, PostgreSQL and S3 ..."):
+            env = stack.start()
+        resolved = settings.model_copy(update={k.lower(): v for k, v in env.items()})
+        with console.status("migrating the database ..."):
+            upgrade_head(resolved.database_url or "")
+        child_env = {**os.environ, **env}
+        worker = ManagedProcess("worker", [sys.executable, "-m", "worker"], logs / "worker.log", child_env)
+        api = ManagedProcess(
+            "API",
+            [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
+             "--host", settings.api_host, "--port", str(settings.api_port)],
+            logs / "api.log",
+            child_env,
+        )  # fmt: skip
+        for child in (worker, api):
+            child.start()
+            children.append(child)
+        with console.status("waiting for the API ..."):
+            api.wait_ready(lambda: _api_healthy(api_url), timeout=90)
+        marker = settings.data_dir / SEEDED_MARKER
+        if seed is not None and not marker.exists():
+            seed(resolved, api_url)
+            marker.touch()
+        _print_banner(settings, api_url, headless, logs)
+        while all(child.running() for child in children):
+            time.sleep(1)
+        dead = next(child for child in children if not child.running())
+        console.print(
+            f"[red]{dead.name} stopped unexpectedly[/]; log: {dead.log_path}\n{log_tail(dead.log_path)}"
+        )
+        return 1
+    except KeyboardInterrupt:
+        console.print("\nstopping ...")
+        return 0
+    except StackError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 1
+    finally:
+        for child in reversed(children):
+            child.stop(grace=settings.worker_graceful_shutdown_seconds + 5)
+        stack.stop()
+        console.print("all services stopped")
+
+
+def _print_banner(settings: Settings, api_url: str, headless: bool, logs: Path) -> None:
+    ui = "(headless)" if headless else f"http://127.0.0.1:{settings.temporal_ui_port}"
+    if settings.temporal_address:
+        ui = "(external Temporal: see its own UI)"
+    lines = [
+        f"API           {api_url}",
+        f"API docs      {api_url}/docs",
+        f"Temporal UI   {ui}",
+        f"Logs          {logs}",
+        "",
+        "admin token:  ugc token --sub me --admin",
+        "Ctrl-C stops everything.",
+    ]
+    console.print(Panel("\n".join(lines), title="ugc-engine is up", expand=False))

@@ -1,0 +1,125 @@
+"""The only reader of the environment: one pydantic-settings class, seed names kept."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+HMAC_ALGORITHMS = {"HS256"}
+ASYMMETRIC_ALGORITHMS = {"RS256", "ES256"}
+MIN_HMAC_SECRET_BYTES = 32
+R2_MAX_PRESIGN_SECONDS = 7 * 24 * 3600
+
+# `ugc up` writes generated local secrets here (JWT secret, S3 keys) so every `ugc` command in the
+# same directory agrees on them; real deployments set the variables instead.
+DEV_ENV_FILE = Path(".data") / "dev.env"
+
+
+class Settings(BaseSettings):
+    """Configuration of every process (API, worker, CLI); unset service URLs mean 'embedded'."""
+
+    model_config = SettingsConfigDict(
+        env_file=(".env", str(DEV_ENV_FILE)), env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- services: unset means `ugc up` / tests start the embedded one ---
+    database_url: str | None = Field(
+        None, description="PostgreSQL URL (postgresql:// or postgresql+asyncpg://)"
+    )
+    temporal_address: str | None = Field(None, description="Temporal frontend host:port")
+    temporal_namespace: str = "default"
+    r2_endpoint_url: str | None = Field(None, description="S3 API endpoint (Cloudflare R2 or any S3 server)")
+    r2_access_key_id: str = "ugc-dev-access-key"
+    r2_secret_access_key: SecretStr = SecretStr("ugc-dev-secret-key-change-me-0123456789")
+    r2_region: str = "auto"
+    r2_market_benchmarks_bucket: str = "market-benchmarks"
+    r2_client_assets_bucket: str = "client-assets"
+    r2_public_base_url: str | None = Field(
+        None, description="public URL of the benchmarks bucket; default <endpoint>/<bucket>"
+    )
+
+    # --- Anthropic (issue: creative analysis) ---
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    claude_model: str = "claude-sonnet-4-5"
+
+    # --- JWT ---
+    jwt_algorithm: str = "HS256"
+    jwt_secret: SecretStr | None = None
+    jwt_public_key: str | None = None
+    jwt_private_key: SecretStr | None = Field(None, description="only for `ugc token` with RS256/ES256")
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    jwt_leeway_seconds: int = Field(30, ge=0, le=300)
+
+    # --- embedded stack and ports ---
+    data_dir: Path = Path(".data")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+    s3_port: int = 8333
+    postgres_port: int = 0  # 0: pgserver's Unix socket only
+
+    # --- ingestion ---
+    benchmark_prior_max_clicks: float = Field(
+        1000.0, gt=0, description="cap on a benchmark prior's pseudo-clicks"
+    )
+    max_video_bytes: int = Field(500 * 1024 * 1024, gt=0)
+    download_timeout_seconds: float = Field(30.0, gt=0, description="connect/read timeout per request")
+    download_max_redirects: int = Field(5, ge=0, le=20)
+    multipart_chunk_bytes: int = Field(8 * 1024 * 1024, ge=5 * 1024 * 1024)
+    presign_expiration_seconds: int = Field(3600, gt=0)
+
+    # --- worker ---
+    worker_graceful_shutdown_seconds: float = 30.0
+    media_concurrency: int = 0  # 0: CPU count
+
+    @field_validator("presign_expiration_seconds")
+    @classmethod
+    def _clamp_presign(cls, value: int) -> int:
+        return min(value, R2_MAX_PRESIGN_SECONDS)
+
+    @field_validator(
+        "database_url", "temporal_address", "r2_endpoint_url", "r2_public_base_url",
+        "jwt_audience", "jwt_issuer", "jwt_public_key", "anthropic_base_url", mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _check_jwt(self) -> Settings:
+        alg = self.jwt_algorithm
+        if alg not in HMAC_ALGORITHMS | ASYMMETRIC_ALGORITHMS:
+            raise ValueError(f"JWT_ALGORITHM must be one of HS256, RS256, ES256 (got {alg!r})")
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret is not None else None
+        if alg in HMAC_ALGORITHMS and secret is not None and len(secret.encode()) < MIN_HMAC_SECRET_BYTES:
+            raise ValueError(f"JWT_SECRET must be at least {MIN_HMAC_SECRET_BYTES} bytes for {alg}")
+        return self
+
+    def require_jwt_verification_key(self) -> str:
+        """The key tokens are checked with; a clear error when none is configured."""
+        if self.jwt_algorithm in HMAC_ALGORITHMS:
+            if self.jwt_secret is None:
+                raise RuntimeError("JWT_SECRET is not set (run `ugc up` once to generate a local one)")
+            return self.jwt_secret.get_secret_value()
+        if not self.jwt_public_key:
+            raise RuntimeError(f"JWT_PUBLIC_KEY is required for {self.jwt_algorithm}")
+        return self.jwt_public_key
+
+    def public_video_url(self, key: str) -> str:
+        """Anonymous URL of an object in the public benchmarks bucket."""
+        if self.r2_public_base_url:
+            return f"{self.r2_public_base_url.rstrip('/')}/{key}"
+        endpoint = (self.r2_endpoint_url or f"http://127.0.0.1:{self.s3_port}").rstrip("/")
+        return f"{endpoint}/{self.r2_market_benchmarks_bucket}/{key}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings read once per process."""
+    return Settings()

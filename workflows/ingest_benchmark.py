@@ -1,0 +1,202 @@
+"""IngestBenchmarkWorkflow: stage the video → probe it → publish it → upsert records → start analysis."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.errors import INVALID_INPUT, NON_RETRYABLE_TYPES
+    from activities.media import MediaActivities
+    from activities.records import RecordsActivities
+    from activities.storage import StorageActivities
+    from domain.prior import InvalidMarketFigures, benchmark_prior
+    from models.schemas import (
+        AnalyzeCreativeInput,
+        DeleteObjectsInput,
+        FetchVideoInput,
+        IngestBenchmarkInput,
+        IngestBenchmarkOutput,
+        ProbeVideoInput,
+        PublishObjectInput,
+        RecordFailureInput,
+        StoredObject,
+        UpsertBenchmarkInput,
+        VideoProbe,
+    )
+    from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id
+    from workflows.queues import TASK_QUEUE_MEDIA
+
+TRANSFER_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=5,
+    non_retryable_error_types=NON_RETRYABLE_TYPES,
+)
+RECORDS_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=10,
+    non_retryable_error_types=NON_RETRYABLE_TYPES,
+)
+FETCH_TIMEOUT = timedelta(minutes=30)
+PROBE_TIMEOUT = timedelta(minutes=5)
+HEARTBEAT_TIMEOUT = timedelta(seconds=60)
+SHORT_TIMEOUT = timedelta(seconds=60)
+
+CONTENT_TYPES = {
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "webm": "video/webm",
+    "mkv": "video/x-matroska",
+}
+
+
+def ingest_workflow_id(creative_id: object) -> str:
+    return f"ingest-benchmark-{creative_id}"
+
+
+@workflow.defn
+class IngestBenchmarkWorkflow:
+    """One market benchmark, from URL or upload to a public, probed video with its Beta prior."""
+
+    def __init__(self) -> None:
+        self._stage = "starting"
+
+    @workflow.query
+    def progress(self) -> str:
+        """Where the ingest is: fetching, probing, publishing, recording, analysis-started, failed."""
+        return self._stage
+
+    @workflow.run
+    async def run(self, params: IngestBenchmarkInput) -> IngestBenchmarkOutput:
+        fields = params.fields
+        try:
+            prior = benchmark_prior(
+                fields.market_cvr,
+                fields.market_longevity_days,
+                fields.avg_daily_clicks,
+                params.prior_max_clicks,
+            )
+        except InvalidMarketFigures as exc:
+            raise ApplicationError(str(exc), type=INVALID_INPUT, non_retryable=True) from None
+
+        staging_key = f"r2://{params.staging_bucket}/staging/benchmarks/{params.creative_id}"
+        published_key: str | None = None
+        try:
+            stored = await self._stage_video(params, staging_key)
+            self._stage = "probing"
+            probe: VideoProbe = await workflow.execute_activity_method(
+                MediaActivities.probe_video,
+                ProbeVideoInput(key=staging_key),
+                task_queue=TASK_QUEUE_MEDIA,
+                start_to_close_timeout=PROBE_TIMEOUT,
+                heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                retry_policy=TRANSFER_RETRY,
+            )
+            self._stage = "publishing"
+            video_key = f"r2://{params.public_bucket}/benchmarks/{params.creative_id}.{probe.extension}"
+            await workflow.execute_activity_method(
+                StorageActivities.publish_object,
+                PublishObjectInput(
+                    source_key=staging_key,
+                    dest_key=video_key,
+                    content_type=CONTENT_TYPES.get(probe.extension, "application/octet-stream"),
+                    metadata={
+                        "source_platform": fields.source_platform,
+                        "market_cvr": str(fields.market_cvr),
+                        "market_longevity_days": str(fields.market_longevity_days),
+                        "sha256": stored.sha256,
+                    },
+                ),
+                start_to_close_timeout=FETCH_TIMEOUT,
+                retry_policy=TRANSFER_RETRY,
+            )
+            published_key = video_key
+            self._stage = "recording"
+            await workflow.execute_activity_method(
+                RecordsActivities.upsert_benchmark,
+                UpsertBenchmarkInput(
+                    creative_id=params.creative_id,
+                    fields=fields,
+                    video=StoredObject(key=video_key, sha256=stored.sha256, size_bytes=stored.size_bytes),
+                    probe=probe,
+                    source_url=params.source.url,
+                    original_filename=params.source.original_filename,
+                    bayesian_alpha=prior.alpha,
+                    bayesian_beta=prior.beta,
+                ),
+                start_to_close_timeout=SHORT_TIMEOUT,
+                retry_policy=RECORDS_RETRY,
+            )
+        except ActivityError as err:
+            await self._fail(params, err, staging_key, published_key)
+            raise AssertionError("unreachable") from None
+
+        analysis_id = analysis_workflow_id(params.creative_id)
+        try:
+            await workflow.start_child_workflow(
+                AnalyzeCreativeWorkflow.run,
+                AnalyzeCreativeInput(creative_id=params.creative_id, is_benchmark=True),
+                id=analysis_id,
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # a re-ingest: the creative's analysis workflow is already there, listening
+        self._stage = "analysis-started"
+        return IngestBenchmarkOutput(
+            creative_id=params.creative_id,
+            video_key=video_key,
+            bayesian_alpha=prior.alpha,
+            bayesian_beta=prior.beta,
+            analysis_workflow_id=analysis_id,
+        )
+
+    async def _stage_video(self, params: IngestBenchmarkInput, staging_key: str) -> StoredObject:
+        source = params.source
+        if source.url is None:  # the API already streamed the upload to the staging key
+            return StoredObject(
+                key=staging_key, sha256=source.staged_sha256 or "", size_bytes=source.staged_size or 0
+            )
+        self._stage = "fetching"
+        return await workflow.execute_activity_method(
+            StorageActivities.fetch_video,
+            FetchVideoInput(url=source.url, dest_key=staging_key, max_bytes=params.max_bytes),
+            start_to_close_timeout=FETCH_TIMEOUT,
+            heartbeat_timeout=HEARTBEAT_TIMEOUT,
+            retry_policy=TRANSFER_RETRY,
+        )
+
+    async def _fail(
+        self, params: IngestBenchmarkInput, err: ActivityError, staging_key: str, published_key: str | None
+    ) -> None:
+        """Record the refusal, remove what this run stored, and fail with the cause's type."""
+        self._stage = "failed"
+        cause = err.cause
+        error_type = cause.type if isinstance(cause, ApplicationError) and cause.type else "IngestFailed"
+        reason = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
+        recorded = await workflow.execute_activity_method(
+            RecordsActivities.record_ingest_failure,
+            RecordFailureInput(
+                creative_id=params.creative_id,
+                fields=params.fields,
+                reason=reason,
+                source_url=params.source.url,
+                original_filename=params.source.original_filename,
+            ),
+            start_to_close_timeout=SHORT_TIMEOUT,
+            retry_policy=RECORDS_RETRY,
+        )
+        doomed = [staging_key]
+        if published_key is not None and not recorded.kept_existing:
+            doomed.append(published_key)
+        await workflow.execute_activity_method(
+            StorageActivities.delete_objects,
+            DeleteObjectsInput(keys=doomed),
+            start_to_close_timeout=SHORT_TIMEOUT,
+            retry_policy=RECORDS_RETRY,
+        )
+        raise ApplicationError(reason, type=error_type, non_retryable=True) from err
