@@ -18,6 +18,7 @@ Pacing = Literal["fast", "medium", "slow"]
 # Seconds between hard cuts for each pacing, matching typical UGC edit rhythms.
 CUT_SECONDS: dict[str, float] = {"fast": 0.7, "medium": 2.0, "slow": 5.0}
 FPS = 30
+_AAC = ["-c:a", "aac", "-b:a", "64k"]
 
 # Fonts tried for drawtext; the first that exists wins, none means no text overlay.
 _FONT_CANDIDATES = (
@@ -62,104 +63,23 @@ class SampleAd:
     seed: int
 
 
+# seed % len(_SOURCES) picks the background; the 30 s ad gets the cheapest-to-encode one (bars).
+# fmt: off
 SAMPLE_ADS: list[SampleAd] = [
-    SampleAd(
-        "glow-serum-hook",
-        "skincare",
-        "tiktok",
-        8.0,
-        720,
-        1280,
-        "fast",
-        "question",
-        "curiosity",
-        0.062,
-        14,
-        2400,
-        "dull, tired-looking skin",
-        1,
-    ),
-    SampleAd(
-        "spf-routine-demo",
-        "skincare",
-        "instagram",
-        15.0,
-        720,
-        720,
-        "medium",
-        "demonstration",
-        "trust",
-        0.034,
-        38,
-        900,
-        "fear of sun damage",
-        2,
-    ),
-    SampleAd(
-        "acne-before-after",
-        "skincare",
-        "tiktok",
-        12.0,
-        720,
-        1280,
-        "fast",
-        "before_after",
-        "relief",
-        0.071,
-        9,
-        2950,
-        "persistent breakouts",
-        3,
-    ),
-    SampleAd(
-        "home-hiit-challenge",
-        "fitness",
-        "tiktok",
-        5.0,
-        720,
-        1280,
-        "fast",
-        "challenge",
-        "excitement",
-        0.045,
-        7,
-        1800,
-        "no time for the gym",
-        4,
-    ),
-    SampleAd(
-        "band-kit-review",
-        "fitness",
-        "youtube",
-        30.0,
-        1280,
-        720,
-        "slow",
-        "testimonial",
-        "confidence",
-        0.018,
-        60,
-        320,
-        "gym memberships go unused",
-        5,
-    ),
-    SampleAd(
-        "invoice-app-pain",
-        "saas",
-        "instagram",
-        20.0,
-        720,
-        1280,
-        "medium",
-        "problem_agitation",
-        "frustration",
-        0.012,
-        45,
-        210,
-        "hours lost chasing unpaid invoices",
-        6,
-    ),
+    SampleAd("glow-serum-hook", "skincare", "tiktok", 8.0, 720, 1280, "fast", "question",
+             "curiosity", 0.062, 14, 2400, "dull, tired-looking skin", 1),
+    SampleAd("spf-routine-demo", "skincare", "instagram", 15.0, 720, 720, "medium", "demonstration",
+             "trust", 0.034, 38, 900, "fear of sun damage", 6),
+    SampleAd("acne-before-after", "skincare", "tiktok", 12.0, 720, 1280, "fast", "before_after",
+             "relief", 0.071, 9, 2950, "persistent breakouts", 3),
+    SampleAd("home-hiit-challenge", "fitness", "tiktok", 5.0, 720, 1280, "fast", "challenge",
+             "excitement", 0.045, 7, 1800, "no time for the gym", 4),
+    SampleAd("band-kit-review", "fitness", "youtube", 30.0, 1280, 720, "slow", "testimonial",
+             "confidence", 0.018, 60, 320, "gym memberships go unused", 2),
+    SampleAd("invoice-app-pain", "saas", "instagram", 20.0, 720, 1280, "medium", "problem_agitation",
+             "frustration", 0.012, 45, 210, "hours lost chasing unpaid invoices", 5),
 ]
+# fmt: on
 
 
 def ffmpeg_exe() -> str:
@@ -191,21 +111,9 @@ def drawtext_font() -> str | None:
 def _video_codec_args() -> list[str]:
     """Encoder flags tuned for speed and small files, not quality."""
     if video_encoder() == "libx264":
-        return [
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-crf",
-            "32",
-            "-g",
-            str(FPS),
-            "-maxrate",
-            "1M",
-            "-bufsize",
-            "2M",
-        ]  # cap keeps noisy patterns small
-    return ["-c:v", "mpeg4", "-q:v", "12", "-g", str(FPS)]
+        # The rate cap keeps noise-like patterns from ballooning to several MB per ad.
+        return f"-c:v libx264 -preset ultrafast -crf 32 -g {FPS} -maxrate 1M -bufsize 2M".split()
+    return f"-c:v mpeg4 -q:v 12 -g {FPS}".split()
 
 
 def _run(args: list[str]) -> None:
@@ -276,36 +184,12 @@ def make_sample_video(ad: SampleAd, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = random.Random(ad.seed)
     tone = rng.choice((220, 330, 440, 550, 660))
-    _run(
-        [
-            "-f",
-            "lavfi",
-            "-i",
-            _video_filter(ad, rng),
-            # beep_factor adds a per-second blip so the audio track is not a flat tone.
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency={tone}:beep_factor=4:sample_rate=44100:duration={ad.duration_s}",
-            "-t",
-            str(ad.duration_s),
-            *_video_codec_args(),
-            "-c:a",
-            "aac",
-            "-b:a",
-            "64k",
-            "-ac",
-            "1",
-            "-metadata",
-            f"title={ad.name}",
-            "-metadata",
-            f"comment={ad.product_category}/{ad.source_platform}",
-            "-movflags",
-            "+faststart",
-            "-shortest",
-            str(path),
-        ]
-    )
+    # beep_factor adds a per-second blip so the audio track is not a flat tone.
+    sine = f"sine=frequency={tone}:beep_factor=4:sample_rate=44100:duration={ad.duration_s}"
+    meta = ["-metadata", f"title={ad.name}", "-metadata", f"comment={ad.product_category}"]
+    inputs = ["-f", "lavfi", "-i", _video_filter(ad, rng), "-f", "lavfi", "-i", sine]
+    out = ["-t", str(ad.duration_s), *_video_codec_args(), *_AAC, "-ac", "1", *meta]
+    _run([*inputs, *out, "-movflags", "+faststart", "-shortest", str(path)])
     return path
 
 
@@ -322,16 +206,7 @@ def make_test_video(
     path.parent.mkdir(parents=True, exist_ok=True)
     args = ["-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r={FPS}:d={duration_s}"]
     if audio:
-        args += [
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=440:sample_rate=44100:duration={duration_s}",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "64k",
-        ]
+        args += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={duration_s}", *_AAC]
     args += ["-t", str(duration_s), *_video_codec_args(), "-pix_fmt", "yuv420p"]
     if faststart:
         args += ["-movflags", "+faststart"]
@@ -343,24 +218,9 @@ def make_audio_only(path: Path, duration_s: float = 3.0) -> Path:
     """An MP4/M4A container holding only an AAC track, to exercise the 'no video stream' path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _run(
-        [
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=523:sample_rate=44100:duration={duration_s}",
-            "-vn",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "64k",
-            "-f",
-            "mp4",
-            "-movflags",
-            "+faststart",
-            str(path),
-        ]
-    )
+    sine = f"sine=frequency=523:sample_rate=44100:duration={duration_s}"
+    # -f mp4 so the container is MP4/M4A whatever the suffix; -vn guarantees zero video streams.
+    _run(["-f", "lavfi", "-i", sine, "-vn", *_AAC, "-f", "mp4", "-movflags", "+faststart", str(path)])
     return path
 
 
