@@ -13,17 +13,15 @@ ASYMMETRIC_ALGORITHMS = {"RS256", "ES256"}
 MIN_HMAC_SECRET_BYTES = 32
 R2_MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 
-# `ugc up` writes generated local secrets here (JWT secret, S3 keys) so every `ugc` command in the
-# same directory agrees on them; real deployments set the variables instead.
-DEV_ENV_FILE = Path(".data") / "dev.env"
+# `ugc up` writes a generated local JWT secret to <data_dir>/dev.env so every `ugc` command using the
+# same data directory agrees on it; real deployments set the variables instead.
+DEV_ENV_FILENAME = "dev.env"
 
 
 class Settings(BaseSettings):
     """Configuration of every process (API, worker, CLI); unset service URLs mean 'embedded'."""
 
-    model_config = SettingsConfigDict(
-        env_file=(".env", str(DEV_ENV_FILE)), env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     # --- services: unset means `ugc up` / tests start the embedded one ---
     database_url: str | None = Field(
@@ -119,7 +117,16 @@ class Settings(BaseSettings):
         return f"{endpoint}/{self.r2_market_benchmarks_bucket}/{key}"
 
 
+def load_settings() -> Settings:
+    """Settings from the environment and .env, plus the local secrets `ugc up` generated."""
+    settings = Settings()
+    dev_env = settings.data_dir / DEV_ENV_FILENAME
+    if settings.jwt_secret is None and dev_env.exists():
+        settings = Settings(_env_file=(".env", str(dev_env)))
+    return settings
+
+
 @lru_cache
 def get_settings() -> Settings:
     """Settings read once per process."""
-    return Settings()
+    return load_settings()

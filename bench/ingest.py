@@ -184,7 +184,9 @@ async def run(settings: Settings, clip: Path, video: Path, base_url: str, workdi
 
     log_path = workdir / "worker.log"
     with log_path.open("wb") as log:
-        worker = subprocess.Popen([sys.executable, "-m", "worker"], env=env, cwd=workdir, stdout=log, stderr=log)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "worker"], env=env, cwd=workdir, stdout=log, stderr=log
+        )
     sampler = RssSampler(worker.pid)
     sampler.start()
     try:
@@ -251,7 +253,9 @@ def report(raw: dict[str, Any], size: int) -> dict[str, Any]:
         f"< {TARGET_PEAK_MB:.0f} MB  {verdict[fig['memory_pass']]}",
     )  # fmt: skip
     table.add_row("worker peak RSS during fetch", f"{raw['fetch_peak_mb']:.0f} MB", "")
-    table.add_row("worker idle RSS (after warm-up / cold)", f"{raw['idle_mb']:.0f} / {raw['cold_idle_mb']:.0f} MB", "")
+    table.add_row(
+        "worker idle RSS (after warm-up / cold)", f"{raw['idle_mb']:.0f} / {raw['cold_idle_mb']:.0f} MB", ""
+    )
     table.add_row("memory added by the ingest (peak − idle)", f"{fig['ingest_added_rss_mb']:.0f} MB", "")
     table.add_row("baseline process peak RSS", f"{base['peak_rss_mb']:.0f} MB", "")
     console.print(table)

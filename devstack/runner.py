@@ -19,7 +19,7 @@ from rich.panel import Panel
 from devstack.process import ManagedProcess, StackError, log_tail
 from devstack.stack import DevStack
 from models.migrate import upgrade_head
-from settings import DEV_ENV_FILE, Settings
+from settings import DEV_ENV_FILENAME, Settings, load_settings
 
 console = Console()
 SEEDED_MARKER = "seeded"
@@ -29,12 +29,12 @@ def ensure_local_secrets(settings: Settings) -> Settings:
     """Generate a JWT secret for local use once, kept in .data/dev.env (0600), unless one is configured."""
     if settings.jwt_secret is not None or settings.jwt_algorithm != "HS256":
         return settings
-    path = settings.data_dir / DEV_ENV_FILE.name
+    path = settings.data_dir / DEV_ENV_FILENAME
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         path.write_text(f"JWT_SECRET={secrets.token_urlsafe(48)}\n")
         path.chmod(0o600)
-    return Settings(_env_file=(".env", str(path)))
+    return load_settings()
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -51,7 +51,9 @@ def _api_healthy(url: str) -> bool:
 def run_up(settings: Settings, *, headless: bool, seed: Callable[[Settings, str], None] | None) -> int:
     """Bring everything up, print where to look, wait for Ctrl-C/SIGTERM, stop everything."""
     logging.getLogger("pgserver").setLevel(logging.WARNING)
+    # both stop everything; SIGINT is reset because a shell may start background jobs with it ignored
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     settings = ensure_local_secrets(settings)
     stack = DevStack(settings, headless=headless)
     children: list[ManagedProcess] = []
