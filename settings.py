@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,17 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
     claude_model: str = "claude-sonnet-4-5"
+    claude_timeout_seconds: float = Field(60.0, gt=0)
+    vision_backend: Literal["auto", "anthropic", "local"] = Field(
+        "auto", description="auto: Claude when ANTHROPIC_API_KEY is set, else the local analyzer"
+    )
+
+    # --- analysis ---
+    frame_timestamps: list[float] = Field(
+        default_factory=lambda: [0.0, 3.0, 10.0], min_length=3, max_length=3
+    )
+    frame_max_edge: int = Field(1280, ge=64, le=4096)
+    analysis_idle_timeout_seconds: float = Field(7 * 24 * 3600, gt=0)
 
     # --- JWT ---
     jwt_algorithm: str = "HS256"
@@ -108,6 +120,12 @@ class Settings(BaseSettings):
         if not self.jwt_public_key:
             raise RuntimeError(f"JWT_PUBLIC_KEY is required for {self.jwt_algorithm}")
         return self.jwt_public_key
+
+    @property
+    def resolved_vision_backend(self) -> Literal["anthropic", "local"]:
+        if self.vision_backend == "auto":
+            return "anthropic" if self.anthropic_api_key is not None else "local"
+        return self.vision_backend
 
     def public_video_url(self, key: str) -> str:
         """Anonymous URL of an object in the public benchmarks bucket."""

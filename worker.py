@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from temporalio.worker import Worker
 
-from activities.registry import build_activities, download_client
+from activities.registry import anthropic_client, build_activities, download_client
 from clients import TASK_QUEUE_MAIN, TASK_QUEUE_MEDIA, connect_temporal, require, s3_client
 from models.db import make_engine, make_sessionmaker
 from settings import Settings, get_settings
@@ -28,7 +28,12 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         stack.push_async_callback(engine.dispose)
         s3 = await stack.enter_async_context(s3_client(settings))
         http = await stack.enter_async_context(download_client(settings))
-        main_activities, media_activities = build_activities(settings, make_sessionmaker(engine), s3, http)
+        anthropic = anthropic_client(settings)
+        if anthropic is not None:
+            stack.push_async_callback(anthropic.close)
+        main_activities, media_activities = build_activities(
+            settings, make_sessionmaker(engine), s3, http, anthropic
+        )
         grace = timedelta(seconds=settings.worker_graceful_shutdown_seconds)
         media_slots = settings.media_concurrency or os.cpu_count() or 2
         workers = [

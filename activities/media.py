@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import TYPE_CHECKING
 
 import av
 from temporalio import activity
 
 from activities.errors import invalid_video
+from activities.frames import read_frames
+from activities.heartbeat import threadsafe_heartbeat
 from activities.objects import ObjectRef
-from models.schemas import ProbeVideoInput, VideoProbe
+from domain.frames import FRAME_LABELS
+from models.schemas import ExtractFramesInput, ExtractFramesOutput, Frame, ProbeVideoInput, VideoProbe
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -45,6 +49,32 @@ class MediaActivities:
         url = await self.presigned_get(params.key)
         activity.heartbeat("probing")
         return await asyncio.to_thread(probe_url, url, size)
+
+    @activity.defn
+    async def extract_frames(self, params: ExtractFramesInput) -> ExtractFramesOutput:
+        """Hook, body and CTA frames as JPEGs in storage; only their keys travel back."""
+        url = await self.presigned_get(params.video_key)
+        images, duration = await asyncio.to_thread(
+            read_frames, url, params.timestamps, params.max_edge, threadsafe_heartbeat()
+        )
+        frames = []
+        for label, image in zip(FRAME_LABELS, images, strict=False):
+            key = f"frames/{params.creative_id}/{params.analysis_id}/{label}.jpg"
+            await self.s3.put_object(
+                Bucket=params.frames_bucket, Key=key, Body=image.jpeg, ContentType="image/jpeg"
+            )
+            frames.append(
+                Frame(
+                    label=label,
+                    key=str(ObjectRef(params.frames_bucket, key)),
+                    requested_s=image.requested_s,
+                    timestamp_s=image.timestamp_s,
+                    width=image.width,
+                    height=image.height,
+                    sha256=hashlib.sha256(image.jpeg).hexdigest(),
+                )
+            )
+        return ExtractFramesOutput(frames=frames, duration_s=round(duration, 3))
 
 
 def probe_url(url: str, size_bytes: int) -> VideoProbe:

@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from activities.analysis_records import AnalysisRecordsActivities
 from activities.media import MediaActivities
 from activities.records import RecordsActivities
 from activities.storage import StorageActivities
+from activities.vision import VisionActivities
 from settings import Settings
 
 if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
     from types_aiobotocore_s3 import S3Client
 
 
@@ -27,18 +30,49 @@ def download_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
+def anthropic_client(settings: Settings) -> AsyncAnthropic | None:
+    """Claude with the SDK's own retries off (Temporal owns retries); None without a key."""
+    if settings.anthropic_api_key is None:
+        return None
+    from activities.claude_vision import make_anthropic_client
+
+    return make_anthropic_client(
+        settings.anthropic_api_key.get_secret_value(),
+        settings.anthropic_base_url,
+        settings.claude_timeout_seconds,
+    )
+
+
 def build_activities(
-    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], s3: S3Client, http: httpx.AsyncClient
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    s3: S3Client,
+    http: httpx.AsyncClient,
+    anthropic: AsyncAnthropic | None,
 ) -> tuple[list[Callable[..., Any]], list[Callable[..., Any]]]:
     """(activities for ugc-main, activities for ugc-media)."""
+    from activities.claude_vision import ClaudeVision
+
     storage = StorageActivities(s3, http, settings.multipart_chunk_bytes)
     records = RecordsActivities(sessionmaker)
+    analysis_records = AnalysisRecordsActivities(sessionmaker)
     media = MediaActivities(s3)
+    claude = ClaudeVision(anthropic, settings.claude_model) if anthropic is not None else None
+    vision = VisionActivities(s3, sessionmaker, claude)
     main: list[Callable[..., Any]] = [
         storage.fetch_video,
         storage.publish_object,
         storage.delete_objects,
         records.upsert_benchmark,
         records.record_ingest_failure,
+        analysis_records.set_analysis_status,
+        analysis_records.record_probe,
+        analysis_records.apply_analysis,
+        vision.analyze_frames,
     ]
-    return main, [media.probe_video]
+    media_activities: list[Callable[..., Any]] = [
+        media.probe_video,
+        media.extract_frames,
+        vision.analyze_frames_locally,
+    ]
+    return main, media_activities

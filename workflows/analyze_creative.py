@@ -5,14 +5,46 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.analysis_records import AnalysisRecordsActivities
+    from activities.errors import INVALID_VIDEO, NON_RETRYABLE_TYPES
+    from activities.media import MediaActivities
+    from activities.vision import VisionActivities
     from domain.triggers import AnalysisTrigger, analysis_trigger
-    from models.schemas import AnalyzeCreativeInput
+    from models.schemas import (
+        AnalysisStatusInput,
+        AnalyzeCreativeInput,
+        AnalyzeFramesInput,
+        ApplyAnalysisInput,
+        ExtractFramesInput,
+        ProbeResultInput,
+        ProbeVideoInput,
+    )
+    from workflows.queues import TASK_QUEUE_MEDIA
 
-# after an analysis the workflow keeps listening for force_analyze this long, then completes
-DEFAULT_IDLE_TIMEOUT = timedelta(days=7)
 MAX_HISTORY_EVENTS = 2_000
+MEDIA_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=5,
+    non_retryable_error_types=NON_RETRYABLE_TYPES,
+)
+# Claude: 429/529 back off (a retry-after overrides the interval); MalformedAnswer is bounded inside
+VISION_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=8,
+    non_retryable_error_types=[*NON_RETRYABLE_TYPES, "VisionRejected", "VisionNotConfigured"],
+)
+RECORDS_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+MEDIA_TIMEOUT = timedelta(minutes=10)
+VISION_TIMEOUT = timedelta(minutes=3)
+RECORDS_TIMEOUT = timedelta(seconds=60)
+HEARTBEAT_TIMEOUT = timedelta(seconds=60)
 
 
 def analysis_workflow_id(creative_id: object) -> str:
@@ -24,11 +56,12 @@ class AnalyzeCreativeWorkflow:
     """Waits for its trigger (benchmark: now; client: 5 conversions; force: now), then analyzes."""
 
     def __init__(self) -> None:
-        self._phase = "waiting"
+        self._phase = "starting"
         self._conversions = 0
         self._pending_force = 0
         self._analyses_done = 0
         self._is_benchmark = False
+        self._last_error: str | None = None
 
     @workflow.signal
     def record_conversions(self, total_conversions: int) -> None:
@@ -51,6 +84,7 @@ class AnalyzeCreativeWorkflow:
             "conversions": self._conversions,
             "analyses_done": self._analyses_done,
             "pending_force": self._pending_force,
+            "last_error": self._last_error,
         }
 
     def _due(self) -> AnalysisTrigger | None:
@@ -66,32 +100,138 @@ class AnalyzeCreativeWorkflow:
         self._conversions = max(self._conversions, params.conversions)
         self._analyses_done = params.analyses_done
         self._pending_force += params.pending_force
+        if not params.probed:
+            await self._probe(params)
+        idle = timedelta(seconds=params.options.idle_timeout_seconds)
         while True:
-            timeout = DEFAULT_IDLE_TIMEOUT if self._analyses_done else None
-            self._phase = "listening" if self._analyses_done else "waiting"
+            self._phase = "listening for force_analyze" if self._analyses_done else "waiting for trigger"
             try:
-                await workflow.wait_condition(lambda: self._due() is not None, timeout=timeout)
+                # a client creative may wait for its 5th conversion indefinitely; after an analysis the
+                # workflow stays for re-analysis requests until it has been idle this long
+                await workflow.wait_condition(
+                    lambda: self._due() is not None, timeout=idle if self._analyses_done else None
+                )
             except TimeoutError:
-                self._phase = "idle"
+                self._phase = "idle: completed"
                 return self.status()
             trigger = self._due()
             if trigger is AnalysisTrigger.FORCE:
                 self._pending_force -= 1
-            self._phase = "analyzing"
+            assert trigger is not None
             await self._analyze(params, trigger)
             self._analyses_done += 1
             if workflow.info().get_current_history_length() > MAX_HISTORY_EVENTS:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
-                    AnalyzeCreativeInput(
-                        creative_id=params.creative_id,
-                        is_benchmark=self._is_benchmark,
-                        conversions=self._conversions,
-                        analyses_done=self._analyses_done,
-                        pending_force=self._pending_force,
+                    params.model_copy(
+                        update={
+                            "probed": True,
+                            "conversions": self._conversions,
+                            "analyses_done": self._analyses_done,
+                            "pending_force": self._pending_force,
+                        }
                     )
                 )
 
-    async def _analyze(self, params: AnalyzeCreativeInput, trigger: AnalysisTrigger | None) -> None:
-        """Frames → Claude Vision → stored analysis (filled in by the creative-analysis issue)."""
-        workflow.logger.info("analysis of %s due (%s)", params.creative_id, trigger)
+    async def _probe(self, params: AnalyzeCreativeInput) -> None:
+        """A client upload is checked before anything waits on it; a bad one fails the workflow."""
+        self._phase = "probing"
+        try:
+            probe = await workflow.execute_activity_method(
+                MediaActivities.probe_video,
+                ProbeVideoInput(key=params.video_key),
+                task_queue=TASK_QUEUE_MEDIA,
+                start_to_close_timeout=MEDIA_TIMEOUT,
+                heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                retry_policy=MEDIA_RETRY,
+            )
+        except ActivityError as err:
+            reason, error_type = _cause(err)
+            await self._record(AnalysisRecordsActivities.record_probe, ProbeResultInput(
+                creative_id=params.creative_id, probe=None, reason=reason
+            ))  # fmt: skip
+            self._phase = "failed"
+            raise ApplicationError(reason, type=error_type, non_retryable=True) from err
+        await self._record(
+            AnalysisRecordsActivities.record_probe,
+            ProbeResultInput(creative_id=params.creative_id, probe=probe),
+        )
+
+    async def _analyze(self, params: AnalyzeCreativeInput, trigger: AnalysisTrigger) -> None:
+        """Frames → vision → stored analysis; a failure is recorded and the workflow keeps listening."""
+        analysis_id = workflow.uuid4()
+        set_status = AnalysisRecordsActivities.set_analysis_status
+        self._phase = f"analyzing ({trigger.value}): extracting frames"
+        await self._record(
+            set_status, AnalysisStatusInput(creative_id=params.creative_id, analysis_status="analyzing")
+        )
+        try:
+            frames = await workflow.execute_activity_method(
+                MediaActivities.extract_frames,
+                ExtractFramesInput(
+                    creative_id=params.creative_id,
+                    analysis_id=analysis_id,
+                    video_key=params.video_key,
+                    frames_bucket=params.frames_bucket,
+                    timestamps=params.options.frame_timestamps,
+                    max_edge=params.options.frame_max_edge,
+                ),
+                task_queue=TASK_QUEUE_MEDIA,
+                start_to_close_timeout=MEDIA_TIMEOUT,
+                heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                retry_policy=MEDIA_RETRY,
+            )
+            self._phase = f"analyzing ({trigger.value}): {params.vision_backend} vision"
+            request = AnalyzeFramesInput(
+                analysis_id=analysis_id,
+                creative_id=params.creative_id,
+                trigger=trigger.value,
+                video_key=params.video_key,
+                frames=frames.frames,
+            )
+            if params.vision_backend == "anthropic":
+                answer = await workflow.execute_activity_method(
+                    VisionActivities.analyze_frames,
+                    request,
+                    start_to_close_timeout=VISION_TIMEOUT,
+                    retry_policy=VISION_RETRY,
+                )
+            else:
+                answer = await workflow.execute_activity_method(
+                    VisionActivities.analyze_frames_locally,
+                    request,
+                    task_queue=TASK_QUEUE_MEDIA,
+                    start_to_close_timeout=MEDIA_TIMEOUT,
+                    heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                    retry_policy=MEDIA_RETRY,
+                )
+        except ActivityError as err:
+            reason, _ = _cause(err)
+            self._last_error = reason
+            await self._record(set_status, AnalysisStatusInput(
+                creative_id=params.creative_id, analysis_status="failed", reason=reason
+            ))  # fmt: skip
+            return
+        self._phase = f"analyzing ({trigger.value}): saving"
+        await self._record(
+            AnalysisRecordsActivities.apply_analysis,
+            ApplyAnalysisInput(
+                creative_id=params.creative_id, analysis_id=answer.analysis_id, insights=answer.insights
+            ),
+        )
+        self._last_error = None
+
+    async def _record(self, method: object, arg: object) -> None:
+        await workflow.execute_activity_method(
+            method,  # type: ignore[arg-type]
+            arg,
+            start_to_close_timeout=RECORDS_TIMEOUT,
+            retry_policy=RECORDS_RETRY,
+        )
+
+
+def _cause(err: ActivityError) -> tuple[str, str]:
+    cause = err.cause
+    if isinstance(cause, ApplicationError):
+        return cause.message, cause.type or INVALID_VIDEO
+    return str(cause or err), type(cause).__name__ if cause else "ActivityFailed"

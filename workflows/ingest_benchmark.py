@@ -140,7 +140,15 @@ class IngestBenchmarkWorkflow:
         try:
             await workflow.start_child_workflow(
                 AnalyzeCreativeWorkflow.run,
-                AnalyzeCreativeInput(creative_id=params.creative_id, is_benchmark=True),
+                AnalyzeCreativeInput(
+                    creative_id=params.creative_id,
+                    is_benchmark=True,
+                    video_key=video_key,
+                    frames_bucket=params.staging_bucket,  # frames stay private, even a benchmark's
+                    vision_backend=params.vision_backend,
+                    options=params.analysis_options,
+                    probed=True,
+                ),
                 id=analysis_id,
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
             )

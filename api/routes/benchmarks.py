@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from activities.objects import ObjectRef, SizeLimitExceeded, stream_to_object
+from api.analysis import analysis_options
 from api.deps import AdminUser, S3Dep, SessionDep, SettingsDep, TemporalDep
 from api.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from api.uploads import upload_chunks
@@ -99,6 +100,8 @@ async def create_benchmark(
             staging_bucket=settings.r2_client_assets_bucket,
             max_bytes=settings.max_video_bytes,
             prior_max_clicks=settings.benchmark_prior_max_clicks,
+            vision_backend=settings.resolved_vision_backend,
+            analysis_options=analysis_options(settings),
         ),
         id=workflow_id,
         task_queue=TASK_QUEUE_MAIN,

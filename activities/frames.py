@@ -1,0 +1,83 @@
+"""Reading the analysis frames out of a video with FFmpeg (PyAV), seeking instead of decoding it all."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import av
+from PIL import Image
+
+from activities.errors import invalid_video
+from domain.frames import frame_instant, scaled_size
+
+JPEG_QUALITY = 85
+FFMPEG_HTTP_OPTIONS = {"rw_timeout": "30000000"}
+
+
+@dataclass
+class FrameImage:
+    requested_s: float
+    timestamp_s: float
+    width: int
+    height: int
+    jpeg: bytes
+
+
+def read_frames(
+    url: str, timestamps: list[float], max_edge: int, heartbeat: Callable[[str], None] | None = None
+) -> tuple[list[FrameImage], float]:
+    """JPEG frames at the given instants (moved into the last second when the video is shorter)."""
+    try:
+        container = av.open(url, options=FFMPEG_HTTP_OPTIONS, timeout=30.0)
+    except av.error.FFmpegError as exc:
+        raise invalid_video(f"not a readable video file ({exc.strerror or type(exc).__name__})") from None
+    with container:
+        if not container.streams.video:
+            raise invalid_video("no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        duration = _duration(container, stream)
+        images = []
+        for requested in timestamps:
+            instant = frame_instant(requested, duration)
+            frame = _frame_at(container, stream, instant)
+            width, height = scaled_size(frame.width, frame.height, max_edge)
+            image = frame.to_image().resize((width, height), Image.Resampling.BILINEAR)
+            buffer = io.BytesIO()
+            image.save(buffer, format="JPEG", quality=JPEG_QUALITY)
+            images.append(
+                FrameImage(requested, round(float(frame.time or 0.0), 3), width, height, buffer.getvalue())
+            )
+            if heartbeat is not None:
+                heartbeat(f"frame at {instant:.2f}s")
+        return images, duration
+
+
+def _duration(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    raise invalid_video("the video has no duration")
+
+
+def _frame_at(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, instant: float
+) -> av.VideoFrame:
+    """The first frame shown at or after `instant`: seek to the keyframe before it, decode forward."""
+    assert stream.time_base is not None
+    container.seek(int(instant / stream.time_base), stream=stream, backward=True)
+    half_frame = 0.5 / float(stream.average_rate or 30)
+    last = None
+    try:
+        for frame in container.decode(stream):
+            last = frame
+            if frame.time is not None and frame.time >= instant - half_frame:
+                return frame
+    except av.error.FFmpegError as exc:
+        raise invalid_video(f"cannot decode the frame at {instant:.2f}s ({exc.strerror})") from None
+    if last is None:
+        raise invalid_video(f"no frame at {instant:.2f}s: the video is damaged or truncated")
+    return last

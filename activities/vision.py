@@ -1,0 +1,151 @@
+"""VisionActivities: Claude Vision or the local analyzer over three frames; a stored result is reused."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.heartbeat import threadsafe_heartbeat
+from activities.objects import ObjectRef
+from models.schemas import AnalyzeFramesInput, AnalyzeFramesOutput, CreativeInsights, Frame
+from models.tables import CreativeAnalysis
+
+if TYPE_CHECKING:
+    from types_aiobotocore_s3 import S3Client
+
+    from activities.claude_vision import ClaudeVision
+
+LOCAL_PROMPT_VERSION = "local-v1"
+PRESIGN_SECONDS = 900
+
+
+def cache_key(params: AnalyzeFramesInput, model: str, prompt_version: str) -> str:
+    """Same creative, same frame objects, same model and prompt: the same (already paid) answer."""
+    frames = ",".join(f"{frame.key}:{frame.sha256}" for frame in params.frames)
+    return hashlib.sha256(f"{params.creative_id}|{frames}|{model}|{prompt_version}".encode()).hexdigest()
+
+
+class VisionActivities:
+    """Analysis backends; `claude` is None when the worker has no ANTHROPIC_API_KEY."""
+
+    def __init__(
+        self, s3: S3Client, sessionmaker: async_sessionmaker[AsyncSession], claude: ClaudeVision | None
+    ):
+        self.s3 = s3
+        self.sessionmaker = sessionmaker
+        self.claude = claude
+
+    @activity.defn
+    async def analyze_frames(self, params: AnalyzeFramesInput) -> AnalyzeFramesOutput:
+        """Claude Vision (ugc-main: it is network-bound); retries map to the API's answers."""
+        from activities.claude_vision import PROMPT_VERSION
+
+        if self.claude is None:
+            raise ApplicationError(
+                "this worker has no ANTHROPIC_API_KEY: set it, or VISION_BACKEND=local",
+                type="VisionNotConfigured",
+                non_retryable=True,
+            )
+        key = cache_key(params, self.claude.model, PROMPT_VERSION)
+        if stored := await self._stored(key):
+            return stored
+        frames = await self._frame_bytes(params.frames)
+        answer = await self.claude.analyze(frames, attempt=activity.info().attempt)
+        return await self._store(
+            params, key, answer.insights, "anthropic", answer.model, PROMPT_VERSION,
+            answer.input_tokens, answer.output_tokens,
+        )  # fmt: skip
+
+    @activity.defn
+    async def analyze_frames_locally(self, params: AnalyzeFramesInput) -> AnalyzeFramesOutput:
+        """Offline analysis from real measurements of the video and frames (ugc-media: CPU-bound)."""
+        from activities.local_analyzer import LOCAL_MODEL, analyze_locally
+
+        key = cache_key(params, LOCAL_MODEL, LOCAL_PROMPT_VERSION)
+        if stored := await self._stored(key):
+            return stored
+        frames = await self._frame_bytes(params.frames)
+        ref = ObjectRef.parse(params.video_key)
+        url = await self.s3.generate_presigned_url(
+            "get_object", Params={"Bucket": ref.bucket, "Key": ref.key}, ExpiresIn=PRESIGN_SECONDS
+        )
+        insights = await asyncio.to_thread(analyze_locally, url, frames, threadsafe_heartbeat())
+        return await self._store(params, key, insights, "local", LOCAL_MODEL, LOCAL_PROMPT_VERSION, 0, 0)
+
+    async def _frame_bytes(self, frames: list[Frame]) -> list[tuple[Frame, bytes]]:
+        loaded = []
+        for frame in frames:
+            ref = ObjectRef.parse(frame.key)
+            answer = await self.s3.get_object(Bucket=ref.bucket, Key=ref.key)
+            async with answer["Body"] as body:
+                loaded.append((frame, await body.read()))
+        return loaded
+
+    async def _stored(self, key: str) -> AnalyzeFramesOutput | None:
+        async with self.sessionmaker() as session:
+            row = await session.scalar(
+                select(CreativeAnalysis).where(CreativeAnalysis.cache_key == key).limit(1)
+            )
+        if row is None:
+            return None
+        backend: Literal["anthropic", "local"] = (
+            "local" if row.prompt_version == LOCAL_PROMPT_VERSION else "anthropic"
+        )
+        return AnalyzeFramesOutput(
+            analysis_id=row.id,
+            insights=CreativeInsights.model_validate(row.result),
+            backend=backend,
+            model=row.model,
+            prompt_version=row.prompt_version,
+            input_tokens=row.input_tokens,
+            output_tokens=row.output_tokens,
+            reused=True,
+        )
+
+    async def _store(
+        self,
+        params: AnalyzeFramesInput,
+        key: str,
+        insights: CreativeInsights,
+        backend: Literal["anthropic", "local"],
+        model: str,
+        prompt_version: str,
+        input_tokens: int,
+        output_tokens: int,
+    ) -> AnalyzeFramesOutput:
+        """Store the answer at once, before anything else can fail: it is never paid for twice."""
+        row = {
+            "id": params.analysis_id,
+            "creative_id": params.creative_id,
+            "trigger": params.trigger,
+            "model": model,
+            "prompt_version": prompt_version,
+            "cache_key": key,
+            "frame_keys": [frame.key for frame in params.frames],
+            "frame_timestamps": [frame.timestamp_s for frame in params.frames],
+            "result": insights.model_dump(mode="json"),
+            "tags": [],
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+        }
+        async with self.sessionmaker.begin() as session:
+            await session.execute(
+                insert(CreativeAnalysis).values(**row).on_conflict_do_nothing(index_elements=["id"])
+            )
+        return AnalyzeFramesOutput(
+            analysis_id=params.analysis_id,
+            insights=insights,
+            backend=backend,
+            model=model,
+            prompt_version=prompt_version,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            reused=False,
+        )

