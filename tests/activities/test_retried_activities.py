@@ -46,10 +46,8 @@ async def test_fetch_probe_publish_upsert_twice(
         storage = StorageActivities(s3, http, stack_settings.multipart_chunk_bytes)
         records = RecordsActivities(sessionmaker)
         media = MediaActivities(s3)
-        fetched = [
-            await env.run(storage.fetch_video, FetchVideoInput(url=f"{file_server}/retry.mp4", dest_key=staging, max_bytes=10**8))
-            for _ in range(2)
-        ]  # fmt: skip
+        fetch = FetchVideoInput(url=f"{file_server}/retry.mp4", dest_key=staging, max_bytes=10**8)
+        fetched = [await env.run(storage.fetch_video, fetch) for _ in range(2)]
         assert fetched[0] == fetched[1]
         probe = await env.run(media.probe_video, ProbeVideoInput(key=staging))
         publish = PublishObjectInput(
