@@ -56,9 +56,13 @@ async def upload_creative(
     )
     try:
         stored = await stream_to_object(
-            s3, ref, chunks, max_bytes=settings.max_video_bytes, part_bytes=settings.multipart_chunk_bytes,
+            s3,
+            ref,
+            chunks,
+            max_bytes=settings.max_video_bytes,
+            part_bytes=settings.multipart_chunk_bytes,
             content_type=f"video/{'quicktime' if extension == 'mov' else extension}",
-        )  # fmt: skip
+        )
     except SizeLimitExceeded:
         raise PayloadTooLarge(f"upload exceeds the {limit_mb} MB limit") from None
     creative = Creative(
@@ -111,9 +115,13 @@ async def video_access(
     if creative is None or creative.video_key is None or creative.status == "failed":
         raise NotFound("no such creative")
     if creative.is_public and creative.is_benchmark:
-        url = settings.public_video_url(ObjectRef.parse(creative.video_key).key)
+        public = settings.public_video_url(ObjectRef.parse(creative.video_key).key)
         return VideoAccess(
-            creative_id=creative.id, creative_name=creative.name, video_url=url, is_public=True, expires_in=None
+            creative_id=creative.id,
+            creative_name=creative.name,
+            video_url=public,
+            is_public=True,
+            expires_in=None,
         )
     if creative.owner_id != user.id:
         raise NotFound("no such creative")  # the same answer as a missing one: nothing leaks

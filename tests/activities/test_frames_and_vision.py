@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 from pathlib import Path
@@ -25,15 +26,21 @@ from tests.support.fake_anthropic import FakeAnthropic
 
 async def _stored_video(s3: Any, settings: Settings, path: Path) -> str:
     key = f"videos/client_tests/{uuid.uuid4()}.mp4"
-    await s3.put_object(Bucket=settings.r2_client_assets_bucket, Key=key, Body=path.read_bytes())
+    await s3.put_object(
+        Bucket=settings.r2_client_assets_bucket, Key=key, Body=await asyncio.to_thread(path.read_bytes)
+    )
     return f"r2://{settings.r2_client_assets_bucket}/{key}"
 
 
 async def _extract(s3: Any, settings: Settings, video_key: str, max_edge: int = 1280) -> ExtractFramesOutput:
     params = ExtractFramesInput(
-        creative_id=uuid.uuid4(), analysis_id=uuid.uuid4(), video_key=video_key,
-        frames_bucket=settings.r2_client_assets_bucket, timestamps=[0.0, 3.0, 10.0], max_edge=max_edge,
-    )  # fmt: skip
+        creative_id=uuid.uuid4(),
+        analysis_id=uuid.uuid4(),
+        video_key=video_key,
+        frames_bucket=settings.r2_client_assets_bucket,
+        timestamps=[0.0, 3.0, 10.0],
+        max_edge=max_edge,
+    )
     return await ActivityEnvironment().run(MediaActivities(s3).extract_frames, params)
 
 
@@ -71,16 +78,23 @@ async def test_claude_answer_is_stored_and_never_paid_twice(
     video_key = await _stored_video(s3, stack_settings, video)
     frames = await _extract(s3, stack_settings, video_key)
     engine = make_engine(stack_settings.database_url or "", pool_size=1)
-    params = AnalyzeFramesInput(analysis_id=uuid.uuid4(), creative_id=uuid.uuid4(), trigger="force",
-                                video_key=video_key, frames=frames.frames)  # fmt: skip
+    params = AnalyzeFramesInput(
+        analysis_id=uuid.uuid4(),
+        creative_id=uuid.uuid4(),
+        trigger="force",
+        video_key=video_key,
+        frames=frames.frames,
+    )
     try:
         # the creative row must exist for the analysis row's foreign key
         async with engine.begin() as conn:
             await conn.execute(
-                text("INSERT INTO creatives (id, name, is_benchmark, is_public, product_category, tags) "
-                     "VALUES (:id, 'paid', false, false, 'x', '[]')"),
+                text(
+                    "INSERT INTO creatives (id, name, is_benchmark, is_public, product_category, tags) "
+                    "VALUES (:id, 'paid', false, false, 'x', '[]')"
+                ),
                 {"id": params.creative_id},
-            )  # fmt: skip
+            )
         with FakeAnthropic() as fake:
             client = make_anthropic_client("test-key", fake.base_url, 10)
             vision = VisionActivities(s3, make_sessionmaker(engine), ClaudeVision(client, "claude-test"))

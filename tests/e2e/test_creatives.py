@@ -47,7 +47,7 @@ async def _upload(
 async def _creative(api: httpx.AsyncClient, token: str, creative_id: str) -> dict[str, Any]:
     response = await api.get(f"/api/v1/creatives/{creative_id}", headers=bearer(token))
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def _wait_for(api: httpx.AsyncClient, token: str, creative_id: str, **expected: Any) -> dict[str, Any]:
@@ -67,7 +67,7 @@ async def _report(
         f"/api/v1/creatives/{creative_id}/performance", headers=bearer(token), json=body
     )
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def test_client_video_lifecycle(
@@ -110,8 +110,11 @@ async def test_client_video_lifecycle(
         "/api/v1/creatives/force-analyze", headers=bearer(owner), json={"creative_id": creative_id}
     )
     assert user_force.status_code == 403
-    missing = await api.post("/api/v1/creatives/force-analyze", headers=bearer(admin_token),
-                             json={"creative_id": str(uuid.uuid4())})  # fmt: skip
+    missing = await api.post(
+        "/api/v1/creatives/force-analyze",
+        headers=bearer(admin_token),
+        json={"creative_id": str(uuid.uuid4())},
+    )
     assert missing.status_code == 404
     forced = await api.post(
         "/api/v1/creatives/force-analyze", headers=bearer(admin_token), json={"creative_id": creative_id}
@@ -136,12 +139,19 @@ async def test_client_video_lifecycle(
     for token in (other, admin_token):
         denied = await api.get(f"/api/v1/creatives/video-access/{creative_id}", headers=bearer(token))
         assert denied.status_code == 404
-        assert denied.json() == (await api.get(f"/api/v1/creatives/video-access/{uuid.uuid4()}",
-                                               headers=bearer(token))).json()  # fmt: skip
+        assert (
+            denied.json()
+            == (await api.get(f"/api/v1/creatives/video-access/{uuid.uuid4()}", headers=bearer(token))).json()
+        )
     assert (await api.get(f"/api/v1/creatives/video-access/{creative_id}")).status_code == 401
     assert (await api.get(f"/api/v1/creatives/{creative_id}", headers=bearer(other))).status_code == 404
-    assert (await api.post(f"/api/v1/creatives/{creative_id}/performance", headers=bearer(other),
-                           json={"event_id": "x", "conversions": 1})).status_code == 404  # fmt: skip
+    assert (
+        await api.post(
+            f"/api/v1/creatives/{creative_id}/performance",
+            headers=bearer(other),
+            json={"event_id": "x", "conversions": 1},
+        )
+    ).status_code == 404
 
     handle = temporal.get_workflow_handle(created.json()["workflow_id"])
     history = await handle.fetch_history()
@@ -169,10 +179,17 @@ async def test_public_benchmark_is_visible_to_any_user(
 ) -> None:
     with clips["good"].open("rb") as handle:
         started = await api.post(
-            "/api/v1/benchmarks", headers=bearer(admin_token), files={"file": ("b.mp4", handle)},
-            data={"creative_name": "bench", "product_category": "access", "market_cvr": "0.02",
-                  "market_longevity_days": "10", "avg_daily_clicks": "100"},
-        )  # fmt: skip
+            "/api/v1/benchmarks",
+            headers=bearer(admin_token),
+            files={"file": ("b.mp4", handle)},
+            data={
+                "creative_name": "bench",
+                "product_category": "access",
+                "market_cvr": "0.02",
+                "market_longevity_days": "10",
+                "avg_daily_clicks": "100",
+            },
+        )
     await temporal.get_workflow_handle(started.json()["workflow_id"]).result()
     anyone = issue_token(stack_settings, "anyone")
     creative_id = started.json()["creative_id"]

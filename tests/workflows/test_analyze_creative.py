@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -61,25 +61,47 @@ class MockActivities:
         self.calls.append(("probe_video", params))
         if self.bad_video:
             raise invalid_video("the video is damaged or truncated")
-        return VideoProbe(container="mp4", extension="mp4", codec="h264", duration_s=12, width=720, height=1280,
-                          has_audio=True, size_bytes=1000)  # fmt: skip
+        return VideoProbe(
+            container="mp4",
+            extension="mp4",
+            codec="h264",
+            duration_s=12,
+            width=720,
+            height=1280,
+            has_audio=True,
+            size_bytes=1000,
+        )
 
     @activity.defn(name="extract_frames")
     async def extract_frames(self, params: ExtractFramesInput) -> ExtractFramesOutput:
         self.calls.append(("extract_frames", params))
         frames = [
-            Frame(label=label, key=f"r2://b/frames/{params.analysis_id}/{label}.jpg", requested_s=t, timestamp_s=t,
-                  width=720, height=1280, sha256="0" * 64)
+            Frame(
+                label=label,
+                key=f"r2://b/frames/{params.analysis_id}/{label}.jpg",
+                requested_s=t,
+                timestamp_s=t,
+                width=720,
+                height=1280,
+                sha256="0" * 64,
+            )
             for label, t in zip(("hook", "body", "cta"), params.timestamps, strict=True)
-        ]  # fmt: skip
+        ]
         return ExtractFramesOutput(frames=frames, duration_s=12)
 
     @activity.defn(name="analyze_frames_locally")
     async def analyze_frames_locally(self, params: AnalyzeFramesInput) -> AnalyzeFramesOutput:
         self.calls.append(("analyze_frames_locally", params))
-        return AnalyzeFramesOutput(analysis_id=params.analysis_id, insights=INSIGHTS, backend="local",
-                                   model="local-v1", prompt_version="local-v1", input_tokens=0, output_tokens=0,
-                                   reused=False)  # fmt: skip
+        return AnalyzeFramesOutput(
+            analysis_id=params.analysis_id,
+            insights=INSIGHTS,
+            backend="local",
+            model="local-v1",
+            prompt_version="local-v1",
+            input_tokens=0,
+            output_tokens=0,
+            reused=False,
+        )
 
     @activity.defn(name="set_analysis_status")
     async def set_analysis_status(self, params: AnalysisStatusInput) -> Done:
@@ -110,8 +132,8 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture
 async def mocks(env: WorkflowEnvironment) -> AsyncIterator[MockActivities]:
     mock = MockActivities()
-    main = [mock.set_analysis_status, mock.record_probe, mock.apply_analysis]
-    media = [mock.probe_video, mock.extract_frames, mock.analyze_frames_locally]
+    main: list[Callable[..., Any]] = [mock.set_analysis_status, mock.record_probe, mock.apply_analysis]
+    media: list[Callable[..., Any]] = [mock.probe_video, mock.extract_frames, mock.analyze_frames_locally]
     async with (
         Worker(env.client, task_queue=TASK_QUEUE_MAIN, workflows=ALL_WORKFLOWS, activities=main),
         Worker(env.client, task_queue=TASK_QUEUE_MEDIA, activities=media),
@@ -120,8 +142,13 @@ async def mocks(env: WorkflowEnvironment) -> AsyncIterator[MockActivities]:
 
 
 def _input(**overrides: Any) -> AnalyzeCreativeInput:
-    values: dict[str, Any] = {"creative_id": uuid.uuid4(), "is_benchmark": False, "video_key": "r2://b/v.mp4",
-                              "frames_bucket": "b", "vision_backend": "local"}  # fmt: skip
+    values: dict[str, Any] = {
+        "creative_id": uuid.uuid4(),
+        "is_benchmark": False,
+        "video_key": "r2://b/v.mp4",
+        "frames_bucket": "b",
+        "vision_backend": "local",
+    }
     values.update(overrides)
     return AnalyzeCreativeInput(**values)
 
@@ -136,8 +163,10 @@ async def _settled(handle: WorkflowHandle[Any, Any], analyses: int) -> dict[str,
     """Query until the workflow has finished `analyses` analyses and is waiting again."""
     for _ in range(200):
         status: dict[str, Any] = await handle.query(AnalyzeCreativeWorkflow.status)
-        if status["analyses_done"] == analyses and status["phase"] in {"waiting for trigger",
-                                                                       "listening for force_analyze"}:  # fmt: skip
+        if status["analyses_done"] == analyses and status["phase"] in {
+            "waiting for trigger",
+            "listening for force_analyze",
+        }:
             return status
         await asyncio.sleep(0.05)
     pytest.fail(f"never settled at {analyses} analyses: {status}")
