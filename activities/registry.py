@@ -9,6 +9,9 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.analysis_records import AnalysisRecordsActivities
+from activities.campaigns import CampaignActivities
+from activities.clip_media import ClipMediaActivities
+from activities.clip_records import ClipRecordsActivities
 from activities.media import MediaActivities
 from activities.records import RecordsActivities
 from activities.storage import StorageActivities
@@ -59,6 +62,9 @@ def build_activities(
     media = MediaActivities(s3)
     claude = ClaudeVision(anthropic, settings.claude_model) if anthropic is not None else None
     vision = VisionActivities(s3, sessionmaker, claude)
+    clip_records = ClipRecordsActivities(sessionmaker)
+    clip_media = ClipMediaActivities(s3)
+    campaigns = CampaignActivities(sessionmaker)
     main: list[Callable[..., Any]] = [
         storage.fetch_video,
         storage.publish_object,
@@ -69,10 +75,18 @@ def build_activities(
         analysis_records.record_probe,
         analysis_records.apply_analysis,
         vision.analyze_frames,
+        clip_records.record_asset_probe,
+        clip_records.record_clip,
+        clip_records.finish_asset,
+        campaigns.score_platform,
+        campaigns.record_decision,
+        campaigns.create_draft_campaign,
     ]
     media_activities: list[Callable[..., Any]] = [
         media.probe_video,
         media.extract_frames,
         vision.analyze_frames_locally,
+        clip_media.detect_shots,
+        clip_media.cut_clip,
     ]
     return main, media_activities

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from domain.rules import ClipFeatures
+
 SourcePlatform = Literal["tiktok", "instagram", "youtube", "facebook", "other"]
 
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
@@ -382,3 +384,169 @@ class CreativeOut(BaseModel):
     original_filename: str | None
     workflow_id: str
     analyses: list[AnalysisOut]
+
+
+# --- campaigns engine ---
+
+
+class ScorePlatformInput(BaseModel):
+    video_asset_id: uuid.UUID
+    platform: str
+
+
+class PlatformDecision(BaseModel):
+    video_asset_id: uuid.UUID
+    platform: str
+    clip_id: uuid.UUID
+    score: float
+    breakdown: dict[str, float]
+    weights_version: int
+    spec_version: str
+    num_candidates: int
+
+
+class RecordDecisionInput(BaseModel):
+    decision: PlatformDecision
+    request_id: str
+
+
+class DraftCampaign(BaseModel):
+    campaign_id: uuid.UUID
+    video_asset_id: uuid.UUID
+    clip_id: uuid.UUID
+    platform: str
+    name: str
+    status: str
+    budget_cents: int
+    optimization_meta: dict[str, Any]
+    created: bool  # false: the draft for this (asset, platform, clip) already existed
+
+
+class CreateCampaignInput(BaseModel):
+    decision: PlatformDecision
+    campaign_id: uuid.UUID  # made by the workflow; used only when no draft exists yet
+
+
+class OrchestrateCampaignsInput(BaseModel):
+    video_asset_id: uuid.UUID
+    platforms: list[str]
+    request_id: str
+
+
+class OrchestrateCampaignResponse(BaseModel):
+    video_asset_id: uuid.UUID
+    decisions: list[PlatformDecision]
+    campaigns_created: list[DraftCampaign]
+
+
+class OrchestrateRequest(BaseModel):
+    video_asset_id: uuid.UUID
+    platforms: list[str] = Field(default_factory=lambda: ["tiktok", "instagram", "youtube"], min_length=1, max_length=3)
+    request_id: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
+
+
+class BestClipOut(BaseModel):
+    video_asset_id: uuid.UUID
+    platform: str
+    clip_id: uuid.UUID
+    score: float
+    breakdown: dict[str, float]
+    weights_version: int
+    spec_version: str | None
+    num_candidates: int
+    start_s: float
+    end_s: float
+    variant: str
+    decided_at: Any
+
+
+# --- video assets and clips ---
+
+
+class VideoAssetCreated(BaseModel):
+    video_asset_id: uuid.UUID
+    workflow_id: str
+
+
+class ClipOut(BaseModel):
+    id: uuid.UUID
+    video_asset_id: uuid.UUID
+    status: str
+    start_s: float
+    end_s: float
+    variant: str
+    clip_key: str | None
+    features: dict[str, Any]
+    failure_reason: str | None
+
+
+class ClipRegistration(BaseModel):
+    """A clip cut by another tool, described by its features."""
+
+    clip_id: uuid.UUID | None = None
+    start_s: float = Field(ge=0)
+    end_s: float = Field(gt=0)
+    features: ClipFeatures
+
+
+class PrepareClipsInput(BaseModel):
+    video_asset_id: uuid.UUID
+    video_key: str
+    clips_bucket: str
+    max_candidates: int = 8
+
+
+class ShotsInput(BaseModel):
+    video_key: str
+
+
+class ShotsOutput(BaseModel):
+    duration_s: float
+    cut_times_s: list[float]
+    width: int
+    height: int
+
+
+class CutClipInput(BaseModel):
+    video_asset_id: uuid.UUID
+    clip_id: uuid.UUID
+    video_key: str
+    clips_bucket: str
+    start_s: float
+    end_s: float
+    vertical_crop: bool
+
+
+class CutClipOutput(BaseModel):
+    clip_key: str
+    features: ClipFeatures
+
+
+class AssetProbeInput(BaseModel):
+    video_asset_id: uuid.UUID
+    probe: VideoProbe | None
+    reason: str | None = None
+
+
+class ClipRecordInput(BaseModel):
+    clip_id: uuid.UUID
+    video_asset_id: uuid.UUID
+    status: Literal["PENDING", "READY", "FAILED"]
+    start_s: float
+    end_s: float
+    variant: str
+    clip_key: str | None = None
+    features: ClipFeatures | None = None
+    failure_reason: str | None = None
+
+
+class FinishAssetInput(BaseModel):
+    video_asset_id: uuid.UUID
+    ready: int
+    failed: int
+
+
+class PrepareClipsOutput(BaseModel):
+    video_asset_id: uuid.UUID
+    clips_ready: int
+    clips_failed: int

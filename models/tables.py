@@ -45,9 +45,7 @@ def _created_at() -> Mapped[datetime]:
 
 
 def _updated_at() -> Mapped[datetime]:
-    return mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
-    )
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False)
 
 
 class Creative(Base):
@@ -56,9 +54,7 @@ class Creative(Base):
     __tablename__ = "creatives"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'ready', 'failed')", name="status"),
-        CheckConstraint(
-            "market_cvr IS NULL OR (market_cvr >= 0 AND market_cvr <= 1)", name="market_cvr_range"
-        ),
+        CheckConstraint("market_cvr IS NULL OR (market_cvr >= 0 AND market_cvr <= 1)", name="market_cvr_range"),
         Index("ix_creatives_benchmark_category", "is_benchmark", "product_category"),
     )
 
@@ -170,6 +166,9 @@ class VideoAsset(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     owner_id: Mapped[str] = mapped_column(String(200), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    # the category whose pattern evidence scores its clips (benchmarks and the client's own ads)
+    product_category: Mapped[str | None] = mapped_column(String(100))
+    has_audio: Mapped[bool | None] = mapped_column(Boolean)
     original_filename: Mapped[str | None] = mapped_column(String(500))
     video_key: Mapped[str | None] = mapped_column(String(500))
     sha256: Mapped[str | None] = mapped_column(String(64))
@@ -189,12 +188,12 @@ class Clip(Base):
     __table_args__ = (CheckConstraint("status IN ('PENDING', 'READY', 'FAILED')", name="status"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    video_asset_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("video_assets.id", ondelete="CASCADE"), index=True
-    )
+    video_asset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("video_assets.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="PENDING", server_default="PENDING")
     start_s: Mapped[float] = mapped_column(Float)
     end_s: Mapped[float] = mapped_column(Float)
+    # 'original' framing, a 'vertical' 9:16 crop of a horizontal source, or 'registered' (cut elsewhere)
+    variant: Mapped[str] = mapped_column(String(20), default="original", server_default="original")
     clip_key: Mapped[str | None] = mapped_column(String(500))
     features: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
     failure_reason: Mapped[str | None] = mapped_column(Text)
@@ -208,16 +207,30 @@ class BestClipDecision(Base):
     __table_args__ = (UniqueConstraint("video_asset_id", "platform"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    video_asset_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("video_assets.id", ondelete="CASCADE"), index=True
-    )
+    video_asset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("video_assets.id", ondelete="CASCADE"), index=True)
     platform: Mapped[str] = mapped_column(String(20), index=True)
     clip_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float)
     breakdown: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
     weights_version: Mapped[int] = mapped_column(Integer, default=1)
+    spec_version: Mapped[str | None] = mapped_column(String(20))
     num_candidates: Mapped[int] = mapped_column(Integer)
     decided_at: Mapped[datetime] = _updated_at()
+
+
+class RuleWeights(Base):
+    """A version of one platform's Rule Engine weights; decisions name the version they used."""
+
+    __tablename__ = "rule_weights"
+    __table_args__ = (UniqueConstraint("platform", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(20), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    terms: Mapped[dict[str, float]] = mapped_column(JsonB)
+    source: Mapped[str] = mapped_column(String(20), default="seed", server_default="seed")  # seed | trained
+    metrics: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+    created_at: Mapped[datetime] = _created_at()
 
 
 class Campaign(Base):
@@ -227,9 +240,7 @@ class Campaign(Base):
     __table_args__ = (UniqueConstraint("video_asset_id", "platform", "clip_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    video_asset_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("video_assets.id", ondelete="CASCADE"), index=True
-    )
+    video_asset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("video_assets.id", ondelete="CASCADE"), index=True)
     clip_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"))
     platform: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")

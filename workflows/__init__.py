@@ -2,5 +2,12 @@
 
 from workflows.analyze_creative import AnalyzeCreativeWorkflow
 from workflows.ingest_benchmark import IngestBenchmarkWorkflow
+from workflows.orchestrate_campaigns import OrchestrateCampaignsWorkflow
+from workflows.prepare_clips import PrepareClipsWorkflow
 
-ALL_WORKFLOWS: list[type] = [IngestBenchmarkWorkflow, AnalyzeCreativeWorkflow]
+ALL_WORKFLOWS: list[type] = [
+    IngestBenchmarkWorkflow,
+    AnalyzeCreativeWorkflow,
+    PrepareClipsWorkflow,
+    OrchestrateCampaignsWorkflow,
+]

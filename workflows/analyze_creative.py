@@ -162,9 +162,7 @@ class AnalyzeCreativeWorkflow:
         analysis_id = workflow.uuid4()
         set_status = AnalysisRecordsActivities.set_analysis_status
         self._phase = f"analyzing ({trigger.value}): extracting frames"
-        await self._record(
-            set_status, AnalysisStatusInput(creative_id=params.creative_id, analysis_status="analyzing")
-        )
+        await self._record(set_status, AnalysisStatusInput(creative_id=params.creative_id, analysis_status="analyzing"))
         try:
             frames = await workflow.execute_activity_method(
                 MediaActivities.extract_frames,

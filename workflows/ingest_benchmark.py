@@ -166,9 +166,7 @@ class IngestBenchmarkWorkflow:
     async def _stage_video(self, params: IngestBenchmarkInput, staging_key: str) -> StoredObject:
         source = params.source
         if source.url is None:  # the API already streamed the upload to the staging key
-            return StoredObject(
-                key=staging_key, sha256=source.staged_sha256 or "", size_bytes=source.staged_size or 0
-            )
+            return StoredObject(key=staging_key, sha256=source.staged_sha256 or "", size_bytes=source.staged_size or 0)
         self._stage = "fetching"
         return await workflow.execute_activity_method(
             StorageActivities.fetch_video,

@@ -42,15 +42,23 @@ _REQUEST_BODY_DOC: dict[str, Any] = {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "required": ["file", "creative_name", "product_category", "market_cvr",
-                                 "market_longevity_days", "avg_daily_clicks"],
-                    "properties": {"file": {"type": "string", "format": "binary"},
-                                   **BenchmarkFields.model_json_schema()["properties"]},
+                    "required": [
+                        "file",
+                        "creative_name",
+                        "product_category",
+                        "market_cvr",
+                        "market_longevity_days",
+                        "avg_daily_clicks",
+                    ],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        **BenchmarkFields.model_json_schema()["properties"],
+                    },
                 }
             },
         },
     }
-}  # fmt: skip
+}
 
 
 def _validated(model: type[BenchmarkFields], data: Any) -> Any:
@@ -141,9 +149,7 @@ async def _staged_upload(
             part_bytes=settings.multipart_chunk_bytes,
         )
     except SizeLimitExceeded:
-        raise PayloadTooLarge(
-            f"upload exceeds the {settings.max_video_bytes // (1024 * 1024)} MB limit"
-        ) from None
+        raise PayloadTooLarge(f"upload exceeds the {settings.max_video_bytes // (1024 * 1024)} MB limit") from None
     finally:
         await upload.close()
     source = VideoSource(
@@ -182,9 +188,7 @@ async def list_benchmarks(
     return BenchmarkPage(items=items, total=total or 0, limit=limit, offset=offset)
 
 
-def _benchmark_out(
-    creative: Creative, pattern: PatternPerformance | None, settings: Settings
-) -> BenchmarkOut:
+def _benchmark_out(creative: Creative, pattern: PatternPerformance | None, settings: Settings) -> BenchmarkOut:
     alpha = pattern.bayesian_alpha if pattern else None
     beta = pattern.bayesian_beta if pattern else None
     return BenchmarkOut(
@@ -202,9 +206,7 @@ def _benchmark_out(
         bayesian_alpha=alpha,
         bayesian_beta=beta,
         prior_mean=alpha / (alpha + beta) if alpha and beta else None,
-        video_url=settings.public_video_url(ObjectRef.parse(creative.video_key).key)
-        if creative.video_key
-        else None,
+        video_url=settings.public_video_url(ObjectRef.parse(creative.video_key).key) if creative.video_key else None,
         duration_s=creative.duration_s,
         width=creative.width,
         height=creative.height,

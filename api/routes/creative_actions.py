@@ -46,11 +46,16 @@ async def report_performance(
     creative = await owned_creative(session, creative_id, user)
     inserted = await session.scalar(
         insert(PerformanceEvent)
-        .values(creative_id=creative_id, event_id=report.event_id, impressions=report.impressions,
-                clicks=report.clicks, conversions=report.conversions)
+        .values(
+            creative_id=creative_id,
+            event_id=report.event_id,
+            impressions=report.impressions,
+            clicks=report.clicks,
+            conversions=report.conversions,
+        )
         .on_conflict_do_nothing(index_elements=["creative_id", "event_id"])
         .returning(PerformanceEvent.id)
-    )  # fmt: skip
+    )
     if inserted is not None:
         creative.impressions += report.impressions
         creative.clicks += report.clicks
@@ -60,9 +65,12 @@ async def report_performance(
     if creative.status != "failed":
         await _signal_conversions(temporal, settings, session, creative)
     return PerformanceTotals(
-        creative_id=creative.id, counted=inserted is not None, impressions=creative.impressions,
-        clicks=creative.clicks, conversions=creative.conversions,
-    )  # fmt: skip
+        creative_id=creative.id,
+        counted=inserted is not None,
+        impressions=creative.impressions,
+        clicks=creative.clicks,
+        conversions=creative.conversions,
+    )
 
 
 async def _upsert_client_pattern(session: SessionDep, creative: Creative) -> None:
@@ -90,17 +98,19 @@ async def _upsert_client_pattern(session: SessionDep, creative: Creative) -> Non
     )
 
 
-async def _signal_conversions(
-    client: Client, settings: Settings, session: SessionDep, creative: Creative
-) -> None:
+async def _signal_conversions(client: Client, settings: Settings, session: SessionDep, creative: Creative) -> None:
     """Signal-with-start: a workflow that went idle is started again, knowing its past analyses."""
     done = await session.scalar(
         select(func.count()).select_from(CreativeAnalysis).where(CreativeAnalysis.creative_id == creative.id)
     )
     params = analysis_input(
-        settings, creative.id, is_benchmark=creative.is_benchmark, video_key=creative.video_key or "",
-        probed=creative.status == "ready", conversions=creative.conversions,
-    )  # fmt: skip
+        settings,
+        creative.id,
+        is_benchmark=creative.is_benchmark,
+        video_key=creative.video_key or "",
+        probed=creative.status == "ready",
+        conversions=creative.conversions,
+    )
     params.analyses_done = done or 0
     await client.start_workflow(
         AnalyzeCreativeWorkflow.run,
@@ -135,9 +145,13 @@ async def force_analyze(
         select(func.count()).select_from(CreativeAnalysis).where(CreativeAnalysis.creative_id == creative.id)
     )
     params = analysis_input(
-        settings, creative.id, is_benchmark=creative.is_benchmark, video_key=creative.video_key,
-        probed=creative.status == "ready", conversions=creative.conversions,
-    )  # fmt: skip
+        settings,
+        creative.id,
+        is_benchmark=creative.is_benchmark,
+        video_key=creative.video_key,
+        probed=creative.status == "ready",
+        conversions=creative.conversions,
+    )
     params.analyses_done = done or 0
     workflow_id = analysis_workflow_id(creative.id)
     await temporal.start_workflow(

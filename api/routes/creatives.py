@@ -9,21 +9,19 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from sqlalchemy import delete, select
 from temporalio.common import WorkflowIDConflictPolicy
 
-from activities.objects import ObjectRef, SizeLimitExceeded, stream_to_object
+from activities.objects import ObjectRef
 from api.analysis import analysis_input
 from api.creatives_access import visible_creative
 from api.deps import CurrentUser, S3Dep, SessionDep, SettingsDep, TemporalDep
-from api.errors import NotFound, PayloadTooLarge
-from api.uploads import upload_chunks
-from api.video_urls import generate_client_video_access_url, owner_segment, sniffed
+from api.errors import NotFound
+from api.uploads import refuse_declared_oversize, store_private_video
+from api.video_urls import generate_client_video_access_url, owner_segment
 from models.schemas import AnalysisOut, CreativeCreated, CreativeOut, VideoAccess
 from models.tables import Creative, CreativeAnalysis
 from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id
 from workflows.queues import TASK_QUEUE_MAIN
 
 router = APIRouter(prefix="/api/v1/creatives", tags=["creatives"])
-
-_FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 @router.post(
@@ -45,26 +43,12 @@ async def upload_creative(
     product_category: Annotated[str, Form(min_length=1, max_length=100)],
     tags: Annotated[str | None, Form(max_length=1000, description="comma-separated")] = None,
 ) -> CreativeCreated:
-    limit_mb = settings.max_video_bytes // (1024 * 1024)
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > settings.max_video_bytes + _FORM_OVERHEAD_BYTES:
-        raise PayloadTooLarge(f"upload exceeds the {limit_mb} MB limit")
+    refuse_declared_oversize(request, settings)
     creative_id = uuid.uuid4()
-    extension, chunks = await sniffed(upload_chunks(file))
-    ref = ObjectRef(
-        settings.r2_client_assets_bucket, f"videos/client_{owner_segment(user.id)}/{creative_id}.{extension}"
+    stored = await store_private_video(
+        s3, settings, file, folder=f"videos/client_{owner_segment(user.id)}", object_id=creative_id
     )
-    try:
-        stored = await stream_to_object(
-            s3,
-            ref,
-            chunks,
-            max_bytes=settings.max_video_bytes,
-            part_bytes=settings.multipart_chunk_bytes,
-            content_type=f"video/{'quicktime' if extension == 'mov' else extension}",
-        )
-    except SizeLimitExceeded:
-        raise PayloadTooLarge(f"upload exceeds the {limit_mb} MB limit") from None
+    ref = stored.ref
     creative = Creative(
         id=creative_id,
         name=creative_name.strip(),
@@ -73,7 +57,7 @@ async def upload_creative(
         is_public=False,
         product_category=product_category.strip(),
         video_key=str(ref),
-        original_filename=(file.filename or "")[:500] or None,
+        original_filename=stored.original_filename,
         sha256=stored.sha256,
         size_bytes=stored.size_bytes,
         tags=sorted({tag.strip().lower() for tag in (tags or "").split(",") if tag.strip()}),
@@ -86,9 +70,7 @@ async def upload_creative(
     try:
         await temporal.start_workflow(
             AnalyzeCreativeWorkflow.run,
-            analysis_input(
-                settings, creative_id, is_benchmark=False, video_key=str(ref), probed=False, conversions=0
-            ),
+            analysis_input(settings, creative_id, is_benchmark=False, video_key=str(ref), probed=False, conversions=0),
             id=workflow_id,
             task_queue=TASK_QUEUE_MAIN,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -136,9 +118,7 @@ async def video_access(
     )
 
 
-@router.get(
-    "/{creative_id}", response_model=CreativeOut, summary="A creative with its status, tags and analyses"
-)
+@router.get("/{creative_id}", response_model=CreativeOut, summary="A creative with its status, tags and analyses")
 async def get_creative(creative_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> CreativeOut:
     creative = await visible_creative(session, creative_id, user)
     analyses = await session.scalars(

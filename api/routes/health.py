@@ -44,9 +44,7 @@ async def _s3(request: Request) -> None:
 @router.get("/healthz", summary="Liveness of every backing service")
 async def healthz(request: Request) -> JSONResponse:
     names = ("database", "temporal", "s3")
-    results = await asyncio.gather(
-        _check(_database(request)), _check(_temporal(request)), _check(_s3(request))
-    )
+    results = await asyncio.gather(_check(_database(request)), _check(_temporal(request)), _check(_s3(request)))
     components = dict(zip(names, results, strict=True))
     failing = [name for name, status in components.items() if status != "ok"]
     if failing:

@@ -16,9 +16,7 @@ from models.schemas import WorkflowStatus
 router = APIRouter(prefix="/api/v1", tags=["workflows"])
 
 
-@router.get(
-    "/workflows/{workflow_id}", response_model=WorkflowStatus, summary="A workflow's status and outcome"
-)
+@router.get("/workflows/{workflow_id}", response_model=WorkflowStatus, summary="A workflow's status and outcome")
 async def get_workflow(workflow_id: str, user: CurrentUser, temporal: TemporalDep) -> WorkflowStatus:
     handle = temporal.get_workflow_handle(workflow_id)
     try:
@@ -41,8 +39,12 @@ async def get_workflow(workflow_id: str, user: CurrentUser, temporal: TemporalDe
         answer.progress = await _progress(handle)
     elif status == WorkflowExecutionStatus.COMPLETED:
         answer.result = await handle.result()
-    elif status in {WorkflowExecutionStatus.FAILED, WorkflowExecutionStatus.TERMINATED,
-                    WorkflowExecutionStatus.TIMED_OUT, WorkflowExecutionStatus.CANCELED}:  # fmt: skip
+    elif status in {
+        WorkflowExecutionStatus.FAILED,
+        WorkflowExecutionStatus.TERMINATED,
+        WorkflowExecutionStatus.TIMED_OUT,
+        WorkflowExecutionStatus.CANCELED,
+    }:
         answer.failure = await _failure(handle)
     return answer
 

@@ -62,9 +62,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_creatives")),
     )
-    op.create_index(
-        "ix_creatives_benchmark_category", "creatives", ["is_benchmark", "product_category"], unique=False
-    )
+    op.create_index("ix_creatives_benchmark_category", "creatives", ["is_benchmark", "product_category"], unique=False)
     op.create_index(op.f("ix_creatives_is_public"), "creatives", ["is_public"], unique=False)
     op.create_index(op.f("ix_creatives_owner_id"), "creatives", ["owner_id"], unique=False)
     op.create_table(
@@ -79,12 +77,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_social_sync_ledger")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_social_sync_ledger_idempotency_key")),
     )
-    op.create_index(
-        op.f("ix_social_sync_ledger_entity_id"), "social_sync_ledger", ["entity_id"], unique=False
-    )
-    op.create_index(
-        op.f("ix_social_sync_ledger_event_type"), "social_sync_ledger", ["event_type"], unique=False
-    )
+    op.create_index(op.f("ix_social_sync_ledger_entity_id"), "social_sync_ledger", ["entity_id"], unique=False)
+    op.create_index(op.f("ix_social_sync_ledger_event_type"), "social_sync_ledger", ["event_type"], unique=False)
     op.create_table(
         "video_assets",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -151,9 +145,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_creative_analyses")),
     )
     op.create_index(op.f("ix_creative_analyses_cache_key"), "creative_analyses", ["cache_key"], unique=False)
-    op.create_index(
-        op.f("ix_creative_analyses_creative_id"), "creative_analyses", ["creative_id"], unique=False
-    )
+    op.create_index(op.f("ix_creative_analyses_creative_id"), "creative_analyses", ["creative_id"], unique=False)
     op.create_table(
         "pattern_performance",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -204,9 +196,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_performance_events")),
-        sa.UniqueConstraint(
-            "creative_id", "event_id", name=op.f("uq_performance_events_creative_id_event_id")
-        ),
+        sa.UniqueConstraint("creative_id", "event_id", name=op.f("uq_performance_events_creative_id_event_id")),
     )
     op.create_table(
         "best_clip_decisions",
@@ -229,14 +219,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_best_clip_decisions")),
-        sa.UniqueConstraint(
-            "video_asset_id", "platform", name=op.f("uq_best_clip_decisions_video_asset_id_platform")
-        ),
+        sa.UniqueConstraint("video_asset_id", "platform", name=op.f("uq_best_clip_decisions_video_asset_id_platform")),
     )
     op.create_index(op.f("ix_best_clip_decisions_clip_id"), "best_clip_decisions", ["clip_id"], unique=False)
-    op.create_index(
-        op.f("ix_best_clip_decisions_platform"), "best_clip_decisions", ["platform"], unique=False
-    )
+    op.create_index(op.f("ix_best_clip_decisions_platform"), "best_clip_decisions", ["platform"], unique=False)
     op.create_index(
         op.f("ix_best_clip_decisions_video_asset_id"), "best_clip_decisions", ["video_asset_id"], unique=False
     )
@@ -251,9 +237,7 @@ def upgrade() -> None:
         sa.Column("budget_cents", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("optimization_meta", postgresql.JSONB(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["clip_id"], ["clips.id"], name=op.f("fk_campaigns_clip_id_clips"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["clip_id"], ["clips.id"], name=op.f("fk_campaigns_clip_id_clips"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["video_asset_id"],
             ["video_assets.id"],

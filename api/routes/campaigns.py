@@ -1,0 +1,103 @@
+"""Campaign endpoints at the seed's paths: orchestrate an asset's platforms, read a best-clip decision."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import func, select
+from temporalio.client import WorkflowFailureError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+
+from api.deps import CurrentUser, SessionDep, TemporalDep
+from api.errors import InvalidInput, NotFound
+from api.routes.video_assets import owned_asset
+from domain.platforms import UnknownPlatform, parse_platform
+from models.schemas import BestClipOut, OrchestrateCampaignResponse, OrchestrateCampaignsInput, OrchestrateRequest
+from models.tables import BestClipDecision, Clip
+from workflows.orchestrate_campaigns import OrchestrateCampaignsWorkflow, orchestrate_workflow_id
+from workflows.queues import TASK_QUEUE_MAIN
+
+router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+
+
+@router.post(
+    "/orchestrate",
+    response_model=OrchestrateCampaignResponse,
+    summary="Pick each platform's best READY clip and make draft campaigns (waits for the workflow)",
+)
+async def orchestrate(
+    body: OrchestrateRequest, user: CurrentUser, session: SessionDep, temporal: TemporalDep
+) -> OrchestrateCampaignResponse:
+    try:
+        platforms = list(dict.fromkeys(parse_platform(name) for name in body.platforms))
+    except UnknownPlatform as exc:
+        raise InvalidInput([{"field": "platforms", "message": str(exc)}]) from None
+    asset = await owned_asset(session, body.video_asset_id, user)
+    ready = await session.scalar(
+        select(func.count()).select_from(Clip).where(Clip.video_asset_id == asset.id, Clip.status == "READY")
+    )
+    if not ready:
+        reason = "the video asset has no READY clip yet"
+        if asset.status == "failed":
+            reason = f"the video asset was refused: {asset.failure_reason}"
+        elif asset.status == "pending":
+            reason += " (its clips are still being prepared)"
+        raise InvalidInput([{"field": "video_asset_id", "message": reason}])
+    await session.commit()  # release the connection while the workflow runs
+    request_id = body.request_id or uuid.uuid4().hex
+    try:
+        return await temporal.execute_workflow(
+            OrchestrateCampaignsWorkflow.run,
+            OrchestrateCampaignsInput(video_asset_id=asset.id, platforms=platforms, request_id=request_id),
+            id=orchestrate_workflow_id(asset.id, request_id),
+            task_queue=TASK_QUEUE_MAIN,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            memo={"owner_id": asset.owner_id, "video_asset_id": str(asset.id)},
+        )
+    except WorkflowFailureError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) or isinstance(cause.__cause__, ApplicationError):
+            application = cause if isinstance(cause, ApplicationError) else cause.__cause__
+            raise InvalidInput([{"field": "video_asset_id", "message": str(application)}]) from None
+        raise
+
+
+@router.get("/best_clip", response_model=BestClipOut, summary="The current best clip of an asset for a platform")
+async def best_clip(
+    video_asset_id: Annotated[uuid.UUID, Query()],
+    platform: Annotated[str, Query(max_length=20)],
+    user: CurrentUser,
+    session: SessionDep,
+) -> BestClipOut:
+    try:
+        name = parse_platform(platform)
+    except UnknownPlatform as exc:
+        raise InvalidInput([{"field": "platform", "message": str(exc)}]) from None
+    await owned_asset(session, video_asset_id, user)
+    row = (
+        await session.execute(
+            select(BestClipDecision, Clip)
+            .join(Clip, Clip.id == BestClipDecision.clip_id)
+            .where(BestClipDecision.video_asset_id == video_asset_id, BestClipDecision.platform == name)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no best-clip decision for {name} yet: orchestrate the asset first")
+    decision, clip = row
+    return BestClipOut(
+        video_asset_id=decision.video_asset_id,
+        platform=decision.platform,
+        clip_id=decision.clip_id,
+        score=decision.score,
+        breakdown=decision.breakdown,
+        weights_version=decision.weights_version,
+        spec_version=decision.spec_version,
+        num_candidates=decision.num_candidates,
+        start_s=clip.start_s,
+        end_s=clip.end_s,
+        variant=clip.variant,
+        decided_at=decision.decided_at,
+    )

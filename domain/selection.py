@@ -1,0 +1,58 @@
+"""Choosing a platform's best clip: every READY clip scored by the rule engine, one winner."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from domain.platforms import Platform
+from domain.posterior import BetaPosterior, Evidence, pattern_posterior
+from domain.rules import ClipFeatures, Score, Weights, best_of, evaluate_clip
+
+
+@dataclass(frozen=True)
+class PatternEvidence:
+    """One pattern_performance row: its pattern labels and its Beta evidence."""
+
+    hook_type: str | None
+    emotion: str | None
+    pacing: str | None
+    evidence: Evidence
+
+
+def _matches(row: PatternEvidence, features: ClipFeatures) -> bool:
+    wanted = {"hook_type": features.hook_type, "emotion": features.emotion, "pacing": features.pacing}
+    known = {field: value for field, value in wanted.items() if value}
+    return bool(known) and all(getattr(row, field) == value for field, value in known.items())
+
+
+def clip_posterior(features: ClipFeatures, rows: Sequence[PatternEvidence]) -> BetaPosterior | None:
+    """The posterior of the clip's pattern, or None when the clip has no known pattern or no evidence."""
+    matching = [row.evidence for row in rows if _matches(row, features)]
+    return pattern_posterior(matching) if matching else None
+
+
+def category_baseline(rows: Sequence[PatternEvidence]) -> float | None:
+    """The category's pooled conversion rate, what a pattern's rate is compared with."""
+    return pattern_posterior([row.evidence for row in rows]).mean if rows else None
+
+
+def score_clips(
+    clips: Sequence[tuple[str, ClipFeatures]], platform: Platform, weights: Weights, rows: Sequence[PatternEvidence]
+) -> list[tuple[str, Score]]:
+    baseline = category_baseline(rows)
+    return [
+        (clip_id, evaluate_clip(features, platform, weights, clip_posterior(features, rows), baseline))
+        for clip_id, features in clips
+    ]
+
+
+def select_best(
+    clips: Sequence[tuple[str, ClipFeatures]], platform: Platform, weights: Weights, rows: Sequence[PatternEvidence]
+) -> tuple[str, Score, int]:
+    """(winning clip id, its score, number of candidates); ties broken deterministically by `best_of`."""
+    if not clips:
+        raise ValueError("no READY clip to choose from")
+    scored = score_clips(clips, platform, weights, rows)
+    winner = best_of(scored)
+    return winner, dict(scored)[winner], len(scored)

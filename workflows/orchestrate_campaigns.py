@@ -1,0 +1,79 @@
+"""OrchestrateCampaignsWorkflow: score every platform in parallel → decisions → draft campaigns."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.campaigns import NO_READY_CLIPS, CampaignActivities
+    from activities.errors import NON_RETRYABLE_TYPES
+    from models.schemas import (
+        CreateCampaignInput,
+        DraftCampaign,
+        OrchestrateCampaignResponse,
+        OrchestrateCampaignsInput,
+        PlatformDecision,
+        RecordDecisionInput,
+        ScorePlatformInput,
+    )
+
+DB_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=10,
+    non_retryable_error_types=[*NON_RETRYABLE_TYPES, NO_READY_CLIPS],
+)
+DB_TIMEOUT = timedelta(seconds=60)
+
+
+def orchestrate_workflow_id(video_asset_id: object, request_id: str) -> str:
+    return f"orchestrate-{video_asset_id}-{request_id}"
+
+
+@workflow.defn
+class OrchestrateCampaignsWorkflow:
+    """The seed's clip selection and pre-orchestrator, made durable."""
+
+    def __init__(self) -> None:
+        self._phase = "starting"
+
+    @workflow.query
+    def progress(self) -> str:
+        return self._phase
+
+    @workflow.run
+    async def run(self, params: OrchestrateCampaignsInput) -> OrchestrateCampaignResponse:
+        self._phase = f"scoring {', '.join(params.platforms)}"
+        decisions = await asyncio.gather(*(self._decide(params, platform) for platform in params.platforms))
+        self._phase = "creating draft campaigns"
+        campaigns = await asyncio.gather(*(self._draft(decision) for decision in decisions))
+        self._phase = "done"
+        return OrchestrateCampaignResponse(
+            video_asset_id=params.video_asset_id, decisions=list(decisions), campaigns_created=list(campaigns)
+        )
+
+    async def _decide(self, params: OrchestrateCampaignsInput, platform: str) -> PlatformDecision:
+        decision = await workflow.execute_activity_method(
+            CampaignActivities.score_platform,
+            ScorePlatformInput(video_asset_id=params.video_asset_id, platform=platform),
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=DB_RETRY,
+        )
+        return await workflow.execute_activity_method(
+            CampaignActivities.record_decision,
+            RecordDecisionInput(decision=decision, request_id=params.request_id),
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=DB_RETRY,
+        )
+
+    async def _draft(self, decision: PlatformDecision) -> DraftCampaign:
+        return await workflow.execute_activity_method(
+            CampaignActivities.create_draft_campaign,
+            CreateCampaignInput(decision=decision, campaign_id=workflow.uuid4()),
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=DB_RETRY,
+        )

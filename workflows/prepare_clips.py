@@ -1,0 +1,151 @@
+"""PrepareClipsWorkflow: probe → shot boundaries → candidate clips cut and measured in parallel."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.clip_plan import ClipPlan, plan_clips
+
+    from activities.clip_media import ClipMediaActivities
+    from activities.clip_records import ClipRecordsActivities
+    from activities.errors import NON_RETRYABLE_TYPES
+    from activities.media import MediaActivities
+    from models.schemas import (
+        AssetProbeInput,
+        ClipRecordInput,
+        CutClipInput,
+        FinishAssetInput,
+        PrepareClipsInput,
+        PrepareClipsOutput,
+        ProbeVideoInput,
+        ShotsInput,
+    )
+    from workflows.queues import TASK_QUEUE_MEDIA
+
+MEDIA_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=4,
+    non_retryable_error_types=NON_RETRYABLE_TYPES,
+)
+RECORDS_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+MEDIA_TIMEOUT = timedelta(minutes=15)
+HEARTBEAT_TIMEOUT = timedelta(seconds=90)
+RECORDS_TIMEOUT = timedelta(seconds=60)
+
+
+def prepare_clips_workflow_id(video_asset_id: object) -> str:
+    return f"clips-{video_asset_id}"
+
+
+@workflow.defn
+class PrepareClipsWorkflow:
+    """A client video becomes candidate clips with features, each READY or FAILED with a reason."""
+
+    def __init__(self) -> None:
+        self._phase = "starting"
+
+    @workflow.query
+    def progress(self) -> str:
+        return self._phase
+
+    @workflow.run
+    async def run(self, params: PrepareClipsInput) -> PrepareClipsOutput:
+        self._phase = "probing"
+        try:
+            probe = await workflow.execute_activity_method(
+                MediaActivities.probe_video,
+                ProbeVideoInput(key=params.video_key),
+                task_queue=TASK_QUEUE_MEDIA,
+                start_to_close_timeout=MEDIA_TIMEOUT,
+                heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                retry_policy=MEDIA_RETRY,
+            )
+        except ActivityError as err:
+            cause = err.cause
+            reason = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
+            await self._record(
+                ClipRecordsActivities.record_asset_probe,
+                AssetProbeInput(video_asset_id=params.video_asset_id, probe=None, reason=reason),
+            )
+            error_type = cause.type if isinstance(cause, ApplicationError) and cause.type else "InvalidVideo"
+            raise ApplicationError(reason, type=error_type, non_retryable=True) from err
+        await self._record(
+            ClipRecordsActivities.record_asset_probe, AssetProbeInput(video_asset_id=params.video_asset_id, probe=probe)
+        )
+        self._phase = "finding shot boundaries"
+        shots = await workflow.execute_activity_method(
+            ClipMediaActivities.detect_shots,
+            ShotsInput(video_key=params.video_key),
+            task_queue=TASK_QUEUE_MEDIA,
+            start_to_close_timeout=MEDIA_TIMEOUT,
+            heartbeat_timeout=HEARTBEAT_TIMEOUT,
+            retry_policy=MEDIA_RETRY,
+        )
+        plans = plan_clips(shots.cut_times_s, probe.duration_s, probe.width, probe.height, params.max_candidates)
+        self._phase = f"cutting {len(plans)} clips"
+        outcomes = await asyncio.gather(*(self._clip(params, plan) for plan in plans))
+        ready = sum(outcomes)
+        await self._record(
+            ClipRecordsActivities.finish_asset,
+            FinishAssetInput(video_asset_id=params.video_asset_id, ready=ready, failed=len(plans) - ready),
+        )
+        self._phase = "done"
+        return PrepareClipsOutput(
+            video_asset_id=params.video_asset_id, clips_ready=ready, clips_failed=len(plans) - ready
+        )
+
+    async def _clip(self, params: PrepareClipsInput, plan: ClipPlan) -> bool:
+        """One candidate: PENDING, then READY with its features or FAILED with the reason."""
+        clip_id = workflow.uuid4()
+        variant = "vertical" if plan.vertical_crop else "original"
+        base = {
+            "clip_id": clip_id,
+            "video_asset_id": params.video_asset_id,
+            "start_s": plan.start_s,
+            "end_s": plan.end_s,
+            "variant": variant,
+        }
+        await self._record(ClipRecordsActivities.record_clip, ClipRecordInput(status="PENDING", **base))
+        try:
+            cut = await workflow.execute_activity_method(
+                ClipMediaActivities.cut_clip,
+                CutClipInput(
+                    video_asset_id=params.video_asset_id,
+                    clip_id=clip_id,
+                    video_key=params.video_key,
+                    clips_bucket=params.clips_bucket,
+                    start_s=plan.start_s,
+                    end_s=plan.end_s,
+                    vertical_crop=plan.vertical_crop,
+                ),
+                task_queue=TASK_QUEUE_MEDIA,
+                start_to_close_timeout=MEDIA_TIMEOUT,
+                heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                retry_policy=MEDIA_RETRY,
+            )
+        except ActivityError as err:
+            reason = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
+            await self._record(
+                ClipRecordsActivities.record_clip, ClipRecordInput(status="FAILED", failure_reason=reason, **base)
+            )
+            return False
+        await self._record(
+            ClipRecordsActivities.record_clip,
+            ClipRecordInput(status="READY", clip_key=cut.clip_key, features=cut.features, **base),
+        )
+        return True
+
+    async def _record(self, method: object, arg: object) -> None:
+        await workflow.execute_activity_method(
+            method,  # type: ignore[arg-type]
+            arg,
+            start_to_close_timeout=RECORDS_TIMEOUT,
+            retry_policy=RECORDS_RETRY,
+        )
