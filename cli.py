@@ -98,9 +98,7 @@ def ingest_benchmark(
     pacing: Annotated[str | None, typer.Option(help="fast|medium|slow")] = None,
     pain: Annotated[str | None, typer.Option(help="target audience pain")] = None,
     api_url: Annotated[str | None, typer.Option("--api", help="API base URL (default: local)")] = None,
-    token: Annotated[
-        str | None, typer.Option(envvar="UGC_TOKEN", help="admin JWT (default: minted locally)")
-    ] = None,
+    token: Annotated[str | None, typer.Option(envvar="UGC_TOKEN", help="admin JWT (default: minted locally)")] = None,
 ) -> None:
     """Ingest one market benchmark (URL or file) and follow its workflow to the end."""
     from devstack.apiclient import ApiError, start_benchmark_ingest, wait_for_workflow
@@ -143,6 +141,22 @@ def seed_benchmarks_command(
 
     settings = get_settings()
     seed_benchmarks(settings, api_url or f"http://{settings.api_host}:{settings.api_port}")
+
+
+@app.command()
+def demo(
+    api_url: Annotated[str | None, typer.Option("--api", help="API base URL (default: local)")] = None,
+) -> None:
+    """On a running stack (`make run`): the whole story, from benchmarks to draft campaigns."""
+    from devstack.apiclient import ApiError
+    from devstack.demo import run_demo
+
+    settings = get_settings()
+    try:
+        run_demo(settings, api_url or f"http://{settings.api_host}:{settings.api_port}")
+    except (ApiError, httpx.HTTPError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
 
 PRESIGN_SECONDS = 3600
+CLIP_MAX_EDGE = 1920
 
 
 class ClipMediaActivities:
@@ -56,8 +57,10 @@ class ClipMediaActivities:
         with tempfile.TemporaryDirectory(prefix="ugc-clip-") as workdir:
             path = Path(workdir) / "clip.mp4"
             beat = threadsafe_heartbeat()
-            await asyncio.to_thread(cut_clip, url, path, params.start_s, params.end_s, params.vertical_crop)
-            beat("cut")
+            # long edge up to 1920: our own clips must still meet YouTube's 1080 px short edge
+            await asyncio.to_thread(
+                cut_clip, url, path, params.start_s, params.end_s, params.vertical_crop, CLIP_MAX_EDGE, heartbeat=beat
+            )
             features = await asyncio.to_thread(clip_features, path, heartbeat=beat)
             body = await asyncio.to_thread(path.read_bytes)  # a clip is small: seconds of video
             await self.s3.put_object(Bucket=params.clips_bucket, Key=key, Body=body, ContentType="video/mp4")

@@ -88,7 +88,8 @@ class PrepareClipsWorkflow:
             heartbeat_timeout=HEARTBEAT_TIMEOUT,
             retry_policy=MEDIA_RETRY,
         )
-        plans = plan_clips(shots.cut_times_s, probe.duration_s, probe.width, probe.height, params.max_candidates)
+        # the shot pass reports displayed (rotation-aware) dimensions, which decide 'horizontal'
+        plans = plan_clips(shots.cut_times_s, probe.duration_s, shots.width, shots.height, params.max_candidates)
         self._phase = f"cutting {len(plans)} clips"
         outcomes = await asyncio.gather(*(self._clip(params, plan) for plan in plans))
         ready = sum(outcomes)

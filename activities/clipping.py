@@ -1,0 +1,249 @@
+"""Cutting candidate clips with FFmpeg and measuring the features the Rule Engine scores (sync; run in a thread)."""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import re
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import av
+import imageio_ffmpeg
+
+from activities.local_analyzer import (
+    HTTP_OPTIONS,
+    OPEN_TIMEOUT_S,
+    FaceDetectorUnavailable,
+    detect_faces,
+    face_detector_available,
+    measure_video,
+    pacing_label,
+)
+from domain.rules import ClipFeatures
+
+_ffmpeg = functools.cache(imageio_ffmpeg.get_ffmpeg_exe)  # the bundled binary, looked up on first use
+DEFAULT_MAX_EDGE = 1080
+CUT_TIMEOUT_S = 600.0
+LOUDNESS_TIMEOUT_S = 120.0
+# a face that opens the ad is on screen by 0.5 s (after a fade-in) or by 1.5 s (after a first quick shot)
+FACE_INSTANTS_S = (0.5, 1.5)
+FACE_FRAME_MAX_EDGE = 640  # detect_faces shrinks to 640 anyway: encoding a larger JPEG is wasted work
+FACE_JPEG_QUALITY = 85
+STDERR_TAIL_LINES = 15
+_URL_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
+# the summary's "I: -23.4 LUFS"; the last match is taken, in case a build still logs per-frame lines
+_INTEGRATED = re.compile(r"\bI:\s*(-?(?:\d+(?:\.\d*)?|inf))\s*LUFS")
+
+
+class ClipCutFailed(RuntimeError):
+    """FFmpeg could not cut the clip; the message ends with its last stderr lines."""
+
+
+@functools.lru_cache(maxsize=1)
+def video_codec_args() -> tuple[str, ...]:
+    """libx264 when the binary has it, else mpeg4; probed once since spawning ffmpeg costs ~50 ms."""
+    listing = subprocess.run([_ffmpeg(), "-hide_banner", "-encoders"], capture_output=True, text=True).stdout
+    if re.search(r"^\s*V\S*\s+libx264\s", listing, re.M):
+        return ("-c:v", "libx264", "-preset", "veryfast", "-crf", "23")
+    return ("-c:v", "mpeg4", "-q:v", "4")
+
+
+def clip_filter(vertical_crop: bool, max_edge: int) -> str:
+    """Optional centre crop to 9:16, then long edge ≤ max_edge with even sides, square pixels, yuv420p."""
+    # min() keeps a source already narrower than 9:16 valid: it is cropped in height instead
+    crop = "crop=w='trunc(min(iw,ih*9/16)/2)*2':h='trunc(min(ih,iw*16/9)/2)*2'," if vertical_crop else ""
+    # the long edge is capped; -2 lets the other follow the aspect ratio, rounded to even for yuv420p
+    w, h = (f"trunc(min({side},{max_edge})/2)*2" for side in ("iw", "ih"))
+    return f"{crop}scale=w='if(gte(iw,ih),{w},-2)':h='if(gte(iw,ih),-2,{h})',setsar=1,format=yuv420p"
+
+
+def cut_clip(
+    source: str,
+    dest: Path,
+    start_s: float,
+    end_s: float,
+    vertical_crop: bool,
+    max_edge: int = DEFAULT_MAX_EDGE,
+    *,
+    heartbeat: Callable[[str], None] | None = None,
+    timeout_s: float = CUT_TIMEOUT_S,
+) -> Path:
+    """Re-encode [start_s, end_s) of a local path or http(s) URL into an H.264/AAC faststart MP4 at dest."""
+    if not (math.isfinite(start_s) and math.isfinite(end_s) and 0.0 <= start_s < end_s) or max_edge < 2:
+        raise ValueError(f"invalid clip span {start_s!r}..{end_s!r} or max_edge {max_edge!r}")
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # written aside and renamed: a retried activity never sees a half-written clip under the final name
+    partial = dest.with_name(f".{dest.name}.part")
+    is_url = str(source).startswith(("http://", "https://"))
+    network = [a for k, v in HTTP_OPTIONS.items() for a in (f"-{k}", v)] if is_url else []
+    args = [
+        *("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1", "-y", *network),
+        # input seeking: jumps to the keyframe before start, then decodes (and drops) up to it exactly
+        *("-ss", f"{start_s:.3f}", "-i", str(source), "-t", f"{end_s - start_s:.3f}"),
+        # the first video stream and the first audio stream if there is one (the '?')
+        *("-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn", "-map_metadata", "-1"),
+        *("-vf", clip_filter(vertical_crop, max_edge), *video_codec_args(), "-c:a", "aac", "-b:a", "128k"),
+        *("-movflags", "+faststart", "-f", "mp4", str(partial)),
+    ]
+    span = f"{start_s:.2f}-{end_s:.2f} s"
+    returncode, stderr, timed_out = _run_with_progress(args, end_s - start_s, timeout_s, heartbeat)
+    failure = None
+    if timed_out:
+        failure = f"ffmpeg did not finish cutting {span} within {timeout_s:.0f} s"
+    elif returncode != 0:
+        failure = f"ffmpeg failed ({returncode}) cutting {span}:\n{_tail(stderr)}"
+    elif _streams(partial)[0] == 0:
+        # a start past the source's end "succeeds" with no frames: refuse it here, not in whoever plays it
+        failure = f"the clip {span} has no video frames (past the source's end?)"
+    if failure is not None:
+        partial.unlink(missing_ok=True)
+        raise ClipCutFailed(failure)
+    partial.replace(dest)
+    return dest
+
+
+def _run_with_progress(
+    args: list[str], total_s: float, timeout_s: float, heartbeat: Callable[[str], None] | None
+) -> tuple[int, str, bool]:
+    """Run ffmpeg, beating at most once a second from its -progress lines; (returncode, stderr, timed out)."""
+    killed = threading.Event()
+
+    def kill() -> None:
+        killed.set()
+        proc.kill()
+
+    # stderr to a file, not a pipe: a damaged source can log more than a pipe buffer while stdout is read
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([_ffmpeg(), *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
+        timer = threading.Timer(timeout_s, kill)
+        timer.start()
+        try:
+            last_beat = time.monotonic()
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if heartbeat is None or not line.startswith(b"out_time_us=") or time.monotonic() - last_beat < 1:
+                    continue
+                last_beat = time.monotonic()
+                value = line[len(b"out_time_us=") :].strip()  # "N/A" until the first frame is out
+                done = int(value) / 1e6 if value.isdigit() else 0.0
+                heartbeat(f"cutting: {done:.0f}s of {total_s:.0f}s")
+            returncode = proc.wait()
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        err.seek(0)
+        return returncode, err.read().decode(errors="replace"), killed.is_set()
+
+
+def clip_features(path: Path, *, heartbeat: Callable[[str], None] | None = None) -> ClipFeatures:
+    """Duration, size, audio, cuts per 5 s, dynamic start, face in the first seconds, loudness, pacing."""
+    # the loudness scan runs in its own ffmpeg process alongside the Python-side decode: two cores, both busy
+    # (an unreadable file gets no scan: measure_video then says what is wrong with it)
+    loudness_proc = _start_loudness(path) if _streams(path)[1] else None
+    try:
+        m = measure_video(str(path), heartbeat=heartbeat)
+        if heartbeat is not None:
+            heartbeat("looking for a face in the first seconds")
+        face = face_in_first_seconds(path)
+        lufs = _finish_loudness(loudness_proc) if loudness_proc is not None else None
+    finally:
+        if loudness_proc is not None and loudness_proc.poll() is None:
+            loudness_proc.kill()
+            loudness_proc.communicate()
+    pacing = pacing_label(m)
+    return ClipFeatures(
+        duration_s=m.duration_s,
+        width=m.width,
+        height=m.height,
+        has_audio=m.has_audio,
+        cuts_per_5s=m.cuts_per_5s,
+        dynamic_start=m.dynamic_start,
+        face_in_first_seconds=face,
+        loudness_lufs=lufs if m.has_audio else None,
+        # hook_type and emotion stay None: they are rhetoric, which pixels and levels cannot tell
+        pacing=None if pacing == "unknown" else pacing,
+    )
+
+
+def face_in_first_seconds(path: Path) -> bool | None:
+    """Whether a frame at ~0.5 s or ~1.5 s shows a frontal face; None without a face detector."""
+    if not face_detector_available():
+        return None
+    try:
+        return any(detect_faces(jpeg) > 0 for jpeg in _early_frames(path))
+    except FaceDetectorUnavailable:
+        return None
+
+
+def _early_frames(path: Path) -> list[bytes]:
+    """JPEGs of the first frames shown at or after each FACE_INSTANTS_S (clamped into a shorter clip)."""
+    jpegs: list[bytes] = []
+    with av.open(str(path), timeout=OPEN_TIMEOUT_S) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else math.inf
+        # a clip shorter than an instant still gets its last moments looked at, never a frame past its end
+        wanted = sorted({min(t, max(0.0, duration - 0.1)) for t in FACE_INSTANTS_S})
+        # decoding forward from 0 beats seeking: the instants lie within the first GOP or two
+        for frame in container.decode(stream):
+            if frame.time is None or frame.time + 1e-3 < wanted[len(jpegs)]:
+                continue
+            image = frame.to_image()
+            image.thumbnail((FACE_FRAME_MAX_EDGE, FACE_FRAME_MAX_EDGE))
+            buffer = io.BytesIO()
+            image.save(buffer, format="JPEG", quality=FACE_JPEG_QUALITY)
+            jpegs.append(buffer.getvalue())
+            if len(jpegs) == len(wanted):
+                break
+    return jpegs
+
+
+def _start_loudness(path: Path) -> subprocess.Popen[str]:
+    """An ffmpeg running ebur128 over the first audio stream only (-vn: the picture is not decoded)."""
+    # framelog=verbose moves the ten-per-second progress lines below the info level: only the summary is printed
+    args = ["-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-map", "0:a:0", "-vn", "-sn", "-dn"]
+    args += ["-af", "ebur128=framelog=verbose", "-f", "null", "-"]
+    return subprocess.Popen(
+        [_ffmpeg(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace"
+    )
+
+
+def _finish_loudness(proc: subprocess.Popen[str]) -> float | None:
+    """The integrated loudness the process printed; None when it failed or printed no finite value."""
+    try:
+        _, stderr = proc.communicate(timeout=LOUDNESS_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return None
+    found = _INTEGRATED.findall(stderr) if proc.returncode == 0 else []
+    value = float(found[-1]) if found else math.nan
+    # a silent track reads -70 LUFS (the absolute gate), kept: it is as far off any target as it sounds
+    return value if math.isfinite(value) else None
+
+
+def _streams(path: Path) -> tuple[int, bool]:
+    """(frames of the first video stream per the MP4 index, whether there is audio); (0, False) if unreadable."""
+    try:
+        with av.open(str(path), timeout=OPEN_TIMEOUT_S) as container:
+            video = container.streams.video
+            return (int(video[0].frames) if video else 0), bool(container.streams.audio)
+    except av.error.FFmpegError:
+        return 0, False
+
+
+def _tail(stderr: str) -> str:
+    """The last lines of ffmpeg's stderr (the error is at the end), presigned query strings cut out."""
+    # a presigned URL's query is a credential: it must not reach Temporal history or the clip's failure reason
+    stderr = _URL_QUERY.sub(r"\1?<redacted>", stderr)
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    return "\n".join(lines[-STDERR_TAIL_LINES:]) or "(no output)"

@@ -1,0 +1,163 @@
+"""`ugc demo`: the whole story on a running stack, through the public API, with readable output."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from api.auth import issue_token
+from devstack.apiclient import ApiError, wait_for_workflow
+from devstack.samples import SAMPLE_ADS, make_sample_video
+from settings import Settings
+
+console = Console()
+
+
+def _check(response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        raise ApiError(
+            f"{response.request.method} {response.request.url.path}: HTTP {response.status_code} {response.text[:300]}"
+        )
+    return response.json()
+
+
+def _wait_creative(
+    client: httpx.Client, creative_id: str, done: Any, what: str, timeout: float = 300
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    with console.status(what):
+        while time.monotonic() < deadline:
+            creative = _check(client.get(f"/api/v1/creatives/{creative_id}"))
+            if done(creative):
+                return creative
+            time.sleep(0.5)
+    raise ApiError(f"timed out: {what}")
+
+
+def _ui(settings: Settings, workflow_id: str) -> str:
+    return (
+        f"http://127.0.0.1:{settings.temporal_ui_port}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
+    )
+
+
+def run_demo(settings: Settings, api_url: str) -> None:
+    """Benchmarks → a client video analyzed after its 5th conversion → forced re-analysis → clips → campaigns."""
+    workdir = settings.data_dir / "demo"
+    workdir.mkdir(parents=True, exist_ok=True)
+    user = {"Authorization": f"Bearer {issue_token(settings, 'demo-brand-a')}"}
+    admin = {"Authorization": f"Bearer {issue_token(settings, 'demo-admin', admin=True)}"}
+    with (
+        httpx.Client(base_url=api_url, timeout=300) as anon,
+        httpx.Client(base_url=api_url, headers=user, timeout=300) as a,
+    ):
+        console.rule("1. the benchmark library")
+        library = _check(anon.get("/api/v1/creatives/benchmarks", params={"limit": 10}))
+        table = Table("benchmark", "category", "CVR", "α / β", "analysis")
+        for item in library["items"]:
+            table.add_row(
+                item["creative_name"],
+                item["product_category"],
+                f"{item['market_cvr']:.1%}",
+                f"{item['bayesian_alpha']:.0f} / {item['bayesian_beta']:.0f}",
+                item["analysis_status"],
+            )
+        console.print(table, f"{library['total']} benchmarks (seed more with `ugc seed-benchmarks`)")
+
+        console.rule("2. a client video, analyzed after its 5th conversion")
+        video = make_sample_video(SAMPLE_ADS[0], workdir / "client-ad.mp4")
+        with video.open("rb") as handle:
+            created = _check(
+                a.post(
+                    "/api/v1/creatives",
+                    files={"file": (video.name, handle)},
+                    data={"creative_name": "Brand A — serum teaser", "product_category": "skincare"},
+                )
+            )
+        creative_id, workflow_id = created["creative_id"], created["workflow_id"]
+        _wait_creative(a, creative_id, lambda c: c["status"] != "pending", "probing the upload")
+        for day in range(1, 5):
+            _check(
+                a.post(
+                    f"/api/v1/creatives/{creative_id}/performance",
+                    json={"event_id": f"day-{day}", "impressions": 400, "clicks": 20, "conversions": 1},
+                )
+            )
+        time.sleep(1)
+        after_four = _check(a.get(f"/api/v1/creatives/{creative_id}"))
+        waiting, count = after_four["analysis_status"], len(after_four["analyses"])
+        console.print(f"after 4 conversions: analysis [bold]{waiting}[/], {count} analyses")
+        _check(
+            a.post(
+                f"/api/v1/creatives/{creative_id}/performance",
+                json={"event_id": "day-5", "impressions": 400, "clicks": 20, "conversions": 1},
+            )
+        )
+        analyzed = _wait_creative(
+            a, creative_id, lambda c: c["analysis_status"] == "analyzed", "5th conversion: analyzing"
+        )
+        result = analyzed["analyses"][-1]["result"]
+        console.print(f"after the 5th: [green]analyzed[/] ({analyzed['analyses'][-1]['model']}): {result['summary']}")
+        console.print(f"tags: {', '.join(analyzed['tags'])}")
+
+        console.rule("3. an admin forces a re-analysis")
+        _check(a.post("/api/v1/creatives/force-analyze", json={"creative_id": creative_id}, headers=admin))
+        again = _wait_creative(
+            a, creative_id, lambda c: len(c["analyses"]) >= 2 and c["analysis_status"] == "analyzed", "re-analyzing"
+        )
+        console.print(f"analyses: {', '.join(x['trigger'] for x in again['analyses'])}")
+        access = _check(a.get(f"/api/v1/creatives/video-access/{creative_id}"))
+        console.print(f"owner's presigned URL (expires in {access['expires_in']} s): {access['video_url'][:80]}...")
+
+        console.rule("4. a video asset cut into clips")
+        horizontal = next(ad for ad in SAMPLE_ADS if ad.width > ad.height)
+        source = make_sample_video(horizontal, workdir / "asset.mp4")
+        with source.open("rb") as handle:
+            asset = _check(
+                a.post(
+                    "/api/v1/video-assets",
+                    files={"file": (source.name, handle)},
+                    data={"name": "Brand A — long cut", "product_category": "skincare"},
+                )
+            )
+        prepared = wait_for_workflow(a, asset["workflow_id"], timeout=900)
+        if prepared["status"] != "COMPLETED":
+            raise ApiError(f"clip preparation {prepared['status']}: {prepared.get('failure')}")
+        clips = _check(a.get(f"/api/v1/video-assets/{asset['video_asset_id']}/clips"))
+        table = Table("clip", "span", "variant", "status", "size", "cuts/5s", "audio")
+        for clip in clips:
+            f = clip["features"]
+            table.add_row(
+                clip["id"][:8],
+                f"{clip['start_s']:.1f}–{clip['end_s']:.1f} s",
+                clip["variant"],
+                clip["status"],
+                f"{f.get('width')}x{f.get('height')}" if f else "-",
+                f"{f.get('cuts_per_5s', 0):.1f}" if f else "-",
+                str(f.get("has_audio")) if f else "-",
+            )
+        console.print(table)
+
+        console.rule("5. orchestrated for three platforms")
+        body = _check(a.post("/campaigns/orchestrate", json={"video_asset_id": asset["video_asset_id"]}))
+        table = Table("platform", "best clip", "score", "candidates", "draft campaign", "new?")
+        campaigns = {c["platform"]: c for c in body["campaigns_created"]}
+        for d in body["decisions"]:
+            c = campaigns[d["platform"]]
+            table.add_row(
+                d["platform"],
+                d["clip_id"][:8],
+                f"{d['score']:.3f}",
+                str(d["num_candidates"]),
+                c["name"],
+                "yes" if c["created"] else "existing",
+            )
+        console.print(table)
+
+        console.rule("where to look in the Temporal UI")
+        for wf in (workflow_id, asset["workflow_id"]):
+            console.print(f"  {_ui(settings, wf)}")
+        console.print(f"  {_ui(settings, '')[:-1]}  (all runs, retries and histories)")

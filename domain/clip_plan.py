@@ -1,0 +1,146 @@
+"""Which candidate clips to cut from a video: shot-aligned spans sized to the platforms' duration windows."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from domain.platforms import PLATFORM_SPECS
+
+# shorter clips carry no message; a video that is itself shorter is offered whole
+MIN_CLIP_S = 3.0
+# spans whose starts and ends both lie this close are the same clip (cut detection jitters by a frame or two)
+SAME_CLIP_S = 0.25
+DEFAULT_MAX_CANDIDATES = 8
+WHOLE = "whole video"
+
+
+@dataclass(frozen=True)
+class ClipPlan:
+    """One candidate clip: a span of the source, optionally centre-cropped to 9:16."""
+
+    start_s: float
+    end_s: float
+    # centre-crop a horizontal source to 9:16 for the vertical placements
+    vertical_crop: bool
+    reason: str
+
+    @property
+    def duration_s(self) -> float:
+        """Planned length in seconds."""
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class Window:
+    """A suggested duration window, labelled with the platforms that share it."""
+
+    label: str
+    min_s: float
+    max_s: float
+
+
+def plan_clips(
+    cut_times_s: Sequence[float],
+    duration_s: float,
+    width: int,
+    height: int,
+    max_candidates: int = DEFAULT_MAX_CANDIDATES,
+) -> list[ClipPlan]:
+    """Shot-aligned candidates per platform window plus the whole video, capped; 9:16 twins for horizontal sources."""
+    if not (math.isfinite(duration_s) and duration_s > 0):
+        raise ValueError("duration_s must be a positive finite number")
+    if width <= 0 or height <= 0:
+        raise ValueError("width and height must be positive")
+    if max_candidates < 1:
+        raise ValueError("max_candidates must be at least 1")
+    boundaries = shot_boundaries(cut_times_s, duration_s)
+    groups = _candidate_groups(boundaries, duration_s)
+    horizontal = width > height
+    # a horizontal source spends half the budget on its 9:16 twins; with a budget of one only the twin is kept
+    originals = _select(groups, max(1, max_candidates // 2) if horizontal else max_candidates)
+    if not horizontal:
+        return originals
+    twins = [ClipPlan(p.start_s, p.end_s, True, f"{p.reason}, 9:16 centre crop") for p in originals]
+    plans = twins if max_candidates == 1 else originals + twins
+    return sorted(plans, key=_order)
+
+
+def shot_boundaries(cut_times_s: Sequence[float], duration_s: float) -> list[float]:
+    """0.0 plus every finite cut strictly inside the video, sorted and without repeats."""
+    inside = {round(float(t), 3) for t in cut_times_s if math.isfinite(t) and 0.0 < t < duration_s}
+    return [0.0, *sorted(inside)]
+
+
+def platform_windows() -> list[Window]:
+    """Each distinct suggested duration window, labelled with the platforms that share it."""
+    windows: dict[tuple[float, float], list[str]] = {}
+    for spec in PLATFORM_SPECS.values():
+        windows.setdefault((spec.suggested_min_s, spec.suggested_max_s), []).append(spec.platform)
+    return [Window("/".join(names), lo, hi) for (lo, hi), names in sorted(windows.items())]
+
+
+def _longest_hard_max() -> float:
+    """The longest video any platform accepts (inf when one has no limit)."""
+    limits = [spec.max_s for spec in PLATFORM_SPECS.values()]
+    return math.inf if any(m is None for m in limits) else max(m for m in limits if m is not None)
+
+
+def _candidate_groups(boundaries: list[float], duration_s: float) -> list[list[ClipPlan]]:
+    """One list per length class (the whole video, then each window), each ordered by start."""
+    groups: list[list[ClipPlan]] = []
+    if duration_s <= _longest_hard_max():
+        groups.append([ClipPlan(0.0, round(duration_s, 3), False, WHOLE)])
+    # the video's end closes its last shot, so it is an end boundary too
+    ends = [*boundaries[1:], duration_s]
+    for window in platform_windows():
+        group = []
+        for start in boundaries:
+            end = _end_for(start, ends, window, duration_s)
+            # a tail the video's end cuts short of the window is no fit for it (a short video is offered whole)
+            if end - start < max(MIN_CLIP_S, window.min_s):
+                continue
+            group.append(ClipPlan(start, round(end, 3), False, _reason(window, start, end, end in ends)))
+        groups.append(group)
+    return groups
+
+
+def _end_for(start: float, ends: list[float], window: Window, duration_s: float) -> float:
+    """The boundary inside the window nearest its middle, else start + window max capped at the video end."""
+    inside = [e for e in ends if window.min_s <= e - start <= window.max_s]
+    if inside:
+        # the middle, not the edge: a boundary at the edge drifts out of the window with a frame of jitter
+        middle = start + (window.min_s + window.max_s) / 2
+        return min(inside, key=lambda e: (abs(e - middle), e))
+    return min(start + window.max_s, duration_s)
+
+
+def _reason(window: Window, start: float, end: float, on_boundary: bool) -> str:
+    """'tiktok 9-15 s window: shot at 4.0 s to shot at 16.0 s' (or 'to 19.0 s, mid-shot')."""
+    tail = f"shot at {end:.1f} s" if on_boundary else f"{end:.1f} s, mid-shot"
+    return f"{window.label} {window.min_s:g}-{window.max_s:g} s window: shot at {start:.1f} s to {tail}"
+
+
+def _select(groups: list[list[ClipPlan]], limit: int) -> list[ClipPlan]:
+    """Round-robin over the length classes, earliest start first, skipping near-duplicates, up to limit."""
+    chosen: list[ClipPlan] = []
+    depth = max((len(g) for g in groups), default=0)
+    # round k takes each class's k-th earliest start: every length is tried at the hook before any later start
+    for k in range(depth):
+        for group in groups:
+            if len(chosen) == limit:
+                return sorted(chosen, key=_order)
+            if k < len(group) and not any(_same(group[k], c) for c in chosen):
+                chosen.append(group[k])
+    return sorted(chosen, key=_order)
+
+
+def _same(a: ClipPlan, b: ClipPlan) -> bool:
+    """Whether two spans are the same clip within the detection jitter."""
+    return abs(a.start_s - b.start_s) <= SAME_CLIP_S and abs(a.end_s - b.end_s) <= SAME_CLIP_S
+
+
+def _order(plan: ClipPlan) -> tuple[float, float, bool]:
+    """By start, then length, the original before its crop."""
+    return (plan.start_s, plan.duration_s, plan.vertical_crop)

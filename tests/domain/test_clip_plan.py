@@ -1,0 +1,136 @@
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain.clip_plan import SAME_CLIP_S, WHOLE, ClipPlan, plan_clips, platform_windows, shot_boundaries
+from domain.platforms import PLATFORM_SPECS
+
+EVERY_2S = [2.0 * i for i in range(1, 30)]
+
+
+def _ends(cuts: list[float], duration: float) -> set[float]:
+    return {*shot_boundaries(cuts, duration)[1:], duration}
+
+
+def _in_some_window(length: float) -> bool:
+    return any(s.suggested_min_s <= length <= s.suggested_max_s for s in PLATFORM_SPECS.values())
+
+
+def test_cuts_every_2s_give_shot_aligned_clips_of_diverse_lengths_starting_early() -> None:
+    plans = plan_clips(EVERY_2S, 60.0, 720, 1280)
+    assert len(plans) == 8
+    assert all(not p.vertical_crop for p in plans)
+    ends = _ends(EVERY_2S, 60.0)
+    assert all(p.start_s in shot_boundaries(EVERY_2S, 60.0) and p.end_s in ends for p in plans)
+    # the hook: every length class is tried from the first frame before any later start
+    assert [p.start_s for p in plans[:4]] == [0.0] * 4
+    assert max(p.start_s for p in plans) <= 4.0
+    assert len({p.duration_s for p in plans}) >= 4
+    # 60 s is exactly TikTok's hard max, so the whole video is a candidate too
+    assert ClipPlan(0.0, 60.0, False, WHOLE) in plans
+    assert all(_in_some_window(p.duration_s) for p in plans if p.reason != WHOLE)
+
+
+def test_a_5s_video_yields_one_5s_clip_with_or_without_cuts() -> None:
+    expected = [ClipPlan(0.0, 5.0, False, WHOLE)]
+    assert plan_clips([], 5.0, 720, 1280) == expected
+    assert plan_clips([0.7, 1.4, 2.1, 2.8, 3.5, 4.2], 5.0, 720, 1280) == expected
+
+
+def test_a_video_shorter_than_3s_is_still_offered_whole() -> None:
+    assert plan_clips([1.0], 2.0, 720, 1280) == [ClipPlan(0.0, 2.0, False, WHOLE)]
+
+
+def test_a_horizontal_video_gets_a_vertical_twin_of_each_clip_within_the_cap() -> None:
+    plans = plan_clips(EVERY_2S, 60.0, 1280, 720, max_candidates=8)
+    assert len(plans) == 8
+    originals = [p for p in plans if not p.vertical_crop]
+    twins = [p for p in plans if p.vertical_crop]
+    assert len(originals) == len(twins) == 4
+    assert [(p.start_s, p.end_s) for p in originals] == [(p.start_s, p.end_s) for p in twins]
+    assert all("9:16" in p.reason for p in twins)
+
+
+def test_an_odd_or_unit_cap_on_a_horizontal_video() -> None:
+    assert len(plan_clips(EVERY_2S, 60.0, 1280, 720, max_candidates=5)) == 4
+    (only,) = plan_clips(EVERY_2S, 60.0, 1280, 720, max_candidates=1)
+    # every placement is vertical: with room for one clip, the crop is the one worth cutting
+    assert only.vertical_crop and only.start_s == 0.0
+
+
+def test_square_and_vertical_sources_get_no_crop() -> None:
+    assert not any(p.vertical_crop for p in plan_clips(EVERY_2S, 60.0, 720, 720))
+
+
+def test_no_cuts_at_all_gives_one_clip_per_window_from_the_start() -> None:
+    plans = plan_clips([], 40.0, 720, 1280)
+    # YouTube's window would also end at the video's end: that is the whole video, kept once
+    assert [(p.start_s, p.end_s) for p in plans] == [(0.0, 15.0), (0.0, 30.0), (0.0, 40.0)]
+    assert "mid-shot" in plans[0].reason
+
+
+def test_a_video_over_every_hard_max_is_not_offered_whole() -> None:
+    plans = plan_clips([], 200.0, 720, 1280)
+    assert [(p.start_s, p.end_s) for p in plans] == [(0.0, 15.0), (0.0, 30.0), (0.0, 45.0)]
+
+
+def test_near_identical_clips_are_deduplicated() -> None:
+    # cuts 0.1 s apart (one flash detected twice) would start two copies of every clip
+    spans = [(p.start_s, p.end_s) for p in plan_clips([1.0, 1.1], 40.0, 720, 1280, max_candidates=12)]
+    assert (1.0, 16.0) in spans
+    assert not any(start == 1.1 for start, _ in spans)
+
+
+def test_windows_are_the_distinct_suggested_windows() -> None:
+    windows = {(w.min_s, w.max_s) for w in platform_windows()}
+    assert windows == {(s.suggested_min_s, s.suggested_max_s) for s in PLATFORM_SPECS.values()}
+
+
+def test_deterministic_and_independent_of_cut_order() -> None:
+    cuts = [3.3, 1.1, 7.9, 12.4, 18.0, 25.5, 31.2]
+    assert plan_clips(cuts, 40.0, 1920, 1080) == plan_clips(list(reversed(cuts)), 40.0, 1920, 1080)
+    assert plan_clips(cuts, 40.0, 1920, 1080) == plan_clips(cuts, 40.0, 1920, 1080)
+
+
+def test_cut_times_outside_the_video_are_ignored() -> None:
+    assert shot_boundaries([-1.0, 0.0, 2.0, 2.0, 9.0, math.nan, 10.0, 12.0], 10.0) == [0.0, 2.0, 9.0]
+
+
+@pytest.mark.parametrize(
+    ("duration", "width", "height", "cap"),
+    [(0.0, 720, 1280, 8), (math.inf, 720, 1280, 8), (10.0, 0, 1280, 8), (10.0, 720, 1280, 0)],
+)
+def test_invalid_input_is_refused(duration: float, width: int, height: int, cap: int) -> None:
+    with pytest.raises(ValueError):
+        plan_clips([], duration, width, height, cap)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cuts=st.lists(st.floats(min_value=-5, max_value=250, allow_nan=False), max_size=60),
+    duration=st.floats(min_value=0.5, max_value=240),
+    horizontal=st.booleans(),
+    cap=st.integers(min_value=1, max_value=12),
+)
+def test_every_plan_lies_in_the_video_and_starts_on_a_boundary(
+    cuts: list[float], duration: float, horizontal: bool, cap: int
+) -> None:
+    width, height = (1280, 720) if horizontal else (720, 1280)
+    plans = plan_clips(cuts, duration, width, height, cap)
+    boundaries = shot_boundaries(cuts, duration)
+    assert 1 <= len(plans) <= cap
+    assert plans == sorted(plans, key=lambda p: (p.start_s, p.duration_s, p.vertical_crop))
+    for p in plans:
+        assert 0.0 <= p.start_s < p.end_s <= round(duration, 3)
+        assert p.start_s in boundaries
+        assert p.vertical_crop == (horizontal and cap == 1) or (horizontal and cap > 1)
+        assert p.duration_s >= 3.0 or p.reason.startswith(WHOLE)
+    for i, a in enumerate(plans):
+        for b in plans[i + 1 :]:
+            same = abs(a.start_s - b.start_s) <= SAME_CLIP_S and abs(a.end_s - b.end_s) <= SAME_CLIP_S
+            assert not (same and a.vertical_crop == b.vertical_crop)
+    if horizontal and cap > 1:
+        assert sum(p.vertical_crop for p in plans) * 2 == len(plans)
+    assert plans == plan_clips(cuts, duration, width, height, cap)
