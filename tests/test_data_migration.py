@@ -33,9 +33,10 @@ async def test_existing_benchmarks_are_marked(stack_settings: Settings) -> None:
                 ),
                 {"id": uuid.uuid4(), "cid": cid},
             )
-    for _ in range(2):  # re-running is harmless
-        await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+    for _ in range(2):  # re-running the data migration is harmless
+        await asyncio.to_thread(command.upgrade, alembic_config(url), "0002")
         await asyncio.to_thread(command.stamp, alembic_config(url), "0001")
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
     async with engine.connect() as conn:
         rows = {
             row.id: row
