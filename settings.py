@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     multipart_chunk_bytes: int = Field(8 * 1024 * 1024, ge=5 * 1024 * 1024)
     presign_expiration_seconds: int = Field(3600, gt=0)
 
+    # --- learning ---
+    benchmark_half_life_days: float = Field(180.0, gt=0, description="benchmark evidence halves in weight this often")
+    budget_min_share: float = Field(0.1, ge=0, le=1, description="smallest share of a daily budget per campaign")
+    training_l2: float = Field(1.0, gt=0)
+    training_min_improvement: float = Field(1e-4, ge=0, description="held-out log-likelihood per click to beat")
+    training_cron: str = Field("0 3 * * *", description="when the daily rule-engine training runs (UTC)")
+
     # --- worker ---
     worker_graceful_shutdown_seconds: float = 30.0
     media_concurrency: int = 0  # 0: CPU count

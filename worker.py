@@ -14,8 +14,10 @@ from temporalio.worker import Worker
 from activities.registry import anthropic_client, build_activities, download_client
 from clients import TASK_QUEUE_MAIN, TASK_QUEUE_MEDIA, connect_temporal, require, s3_client
 from models.db import make_engine, make_sessionmaker
+from models.schemas import TrainRulesInput
 from settings import Settings, get_settings
 from workflows import ALL_WORKFLOWS
+from workflows.schedules import ensure_training_schedule
 
 log = logging.getLogger("ugc.worker")
 
@@ -31,9 +33,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         anthropic = anthropic_client(settings)
         if anthropic is not None:
             stack.push_async_callback(anthropic.close)
-        main_activities, media_activities = build_activities(
-            settings, make_sessionmaker(engine), s3, http, anthropic
-        )
+        main_activities, media_activities = build_activities(settings, make_sessionmaker(engine), s3, http, anthropic)
         grace = timedelta(seconds=settings.worker_graceful_shutdown_seconds)
         media_slots = settings.media_concurrency or os.cpu_count() or 2
         workers = [
@@ -52,10 +52,11 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
                 graceful_shutdown_timeout=grace,
             ),
         ]
+        training = TrainRulesInput(l2=settings.training_l2, min_improvement=settings.training_min_improvement)
+        if await ensure_training_schedule(client, settings.training_cron, training):
+            log.info("created the daily rule-engine training schedule (%s)", settings.training_cron)
         async with workers[0], workers[1]:
-            log.info(
-                "worker serving %s and %s (media slots: %d)", TASK_QUEUE_MAIN, TASK_QUEUE_MEDIA, media_slots
-            )
+            log.info("worker serving %s and %s (media slots: %d)", TASK_QUEUE_MAIN, TASK_QUEUE_MEDIA, media_slots)
             await stop.wait()
             log.info("shutting down: in-flight activities have %ss", grace.total_seconds())
 

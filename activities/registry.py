@@ -12,6 +12,7 @@ from activities.analysis_records import AnalysisRecordsActivities
 from activities.campaigns import CampaignActivities
 from activities.clip_media import ClipMediaActivities
 from activities.clip_records import ClipRecordsActivities
+from activities.learning import LearningActivities
 from activities.media import MediaActivities
 from activities.records import RecordsActivities
 from activities.storage import StorageActivities
@@ -65,6 +66,7 @@ def build_activities(
     clip_records = ClipRecordsActivities(sessionmaker)
     clip_media = ClipMediaActivities(s3)
     campaigns = CampaignActivities(sessionmaker)
+    learning = LearningActivities(sessionmaker)
     main: list[Callable[..., Any]] = [
         storage.fetch_video,
         storage.publish_object,
@@ -81,6 +83,8 @@ def build_activities(
         campaigns.score_platform,
         campaigns.record_decision,
         campaigns.create_draft_campaign,
+        learning.allocate_budget,
+        learning.train_platform_weights,
     ]
     media_activities: list[Callable[..., Any]] = [
         media.probe_video,

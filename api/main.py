@@ -10,7 +10,16 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.errors import install_error_handlers
-from api.routes import benchmarks, campaigns, creative_actions, creatives, health, video_assets, workflows
+from api.routes import (
+    benchmarks,
+    campaigns,
+    creative_actions,
+    creatives,
+    health,
+    learning,
+    video_assets,
+    workflows,
+)
 from clients import require, s3_client
 from models.db import make_engine, make_sessionmaker
 from settings import Settings, get_settings
@@ -52,5 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(creatives.router)
     app.include_router(video_assets.router)
     app.include_router(campaigns.router)
+    app.include_router(learning.router)
     app.include_router(workflows.router)
     return app

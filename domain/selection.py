@@ -20,7 +20,8 @@ class PatternEvidence:
     evidence: Evidence
 
 
-def _matches(row: PatternEvidence, features: ClipFeatures) -> bool:
+def pattern_matches(row: PatternEvidence, features: ClipFeatures) -> bool:
+    """True when the row carries every pattern label the clip has (a clip without labels matches none)."""
     wanted = {"hook_type": features.hook_type, "emotion": features.emotion, "pacing": features.pacing}
     known = {field: value for field, value in wanted.items() if value}
     return bool(known) and all(getattr(row, field) == value for field, value in known.items())
@@ -28,7 +29,7 @@ def _matches(row: PatternEvidence, features: ClipFeatures) -> bool:
 
 def clip_posterior(features: ClipFeatures, rows: Sequence[PatternEvidence]) -> BetaPosterior | None:
     """The posterior of the clip's pattern, or None when the clip has no known pattern or no evidence."""
-    matching = [row.evidence for row in rows if _matches(row, features)]
+    matching = [row.evidence for row in rows if pattern_matches(row, features)]
     return pattern_posterior(matching) if matching else None
 
 

@@ -431,18 +431,23 @@ class OrchestrateCampaignsInput(BaseModel):
     video_asset_id: uuid.UUID
     platforms: list[str]
     request_id: str
+    daily_budget_cents: int | None = None
+    budget_min_share: float = 0.1
+    half_life_days: float = 180.0
 
 
 class OrchestrateCampaignResponse(BaseModel):
     video_asset_id: uuid.UUID
     decisions: list[PlatformDecision]
     campaigns_created: list[DraftCampaign]
+    budget: list[BudgetAllocation] = Field(default_factory=list)
 
 
 class OrchestrateRequest(BaseModel):
     video_asset_id: uuid.UUID
     platforms: list[str] = Field(default_factory=lambda: ["tiktok", "instagram", "youtube"], min_length=1, max_length=3)
     request_id: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
+    daily_budget_cents: int | None = Field(None, ge=0, le=10**11, description="shared by the drafts by P(best)")
 
 
 class BestClipOut(BaseModel):
@@ -550,3 +555,98 @@ class PrepareClipsOutput(BaseModel):
     video_asset_id: uuid.UUID
     clips_ready: int
     clips_failed: int
+
+
+# --- learning ---
+
+
+class CampaignResultReport(BaseModel):
+    """A campaign's results since the last report; `event_id` makes a retried report count once."""
+
+    event_id: Annotated[str, Field(min_length=1, max_length=200)]
+    impressions: int = Field(0, ge=0, le=10**12)
+    clicks: int = Field(0, ge=0, le=10**12)
+    conversions: int = Field(0, ge=0, le=10**12)
+
+
+class CampaignResults(BaseModel):
+    campaign_id: uuid.UUID
+    counted: bool
+    impressions: int
+    clicks: int
+    conversions: int
+
+
+class PatternKey(BaseModel):
+    hook_type: str | None
+    emotion: str | None
+    pacing: str | None
+
+
+class PatternRecommendation(BaseModel):
+    rank: int
+    pattern: PatternKey
+    thompson_draw: float
+    posterior_mean: float
+    credible_interval_95: tuple[float, float]
+    probability_best: float
+    benchmark_pseudo_clicks: float
+    client_clicks: float
+    rows: int
+
+
+class Recommendations(BaseModel):
+    product_category: str
+    seed: int
+    half_life_days: float
+    items: list[PatternRecommendation]
+
+
+class AllocateBudgetInput(BaseModel):
+    video_asset_id: uuid.UUID
+    daily_budget_cents: int
+    campaign_ids: list[uuid.UUID]
+    min_share: float
+    half_life_days: float
+    seed: int
+    request_id: str
+
+
+class BudgetAllocation(BaseModel):
+    campaign_id: uuid.UUID
+    platform: str
+    budget_cents: int
+    probability_best: float
+
+
+class TrainRulesInput(BaseModel):
+    platforms: list[str] = Field(default_factory=lambda: ["tiktok", "instagram", "youtube"])
+    l2: float = 1.0
+    min_improvement: float = 1e-4
+    seed: int = 0
+
+
+class TrainPlatformInput(BaseModel):
+    platform: str
+    l2: float
+    min_improvement: float
+    seed: int
+
+
+class TrainPlatformOutput(BaseModel):
+    platform: str
+    improved: bool
+    reason: str
+    current_version: int
+    new_version: int | None
+    current_score: float | None
+    candidate_score: float | None
+    n_train: int
+    n_test: int
+    weights: dict[str, float]
+
+
+class TrainRulesOutput(BaseModel):
+    results: list[TrainPlatformOutput]
+
+OrchestrateCampaignResponse.model_rebuild()

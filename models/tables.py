@@ -247,6 +247,25 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(300))
     budget_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     optimization_meta: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+    # observed results: what rule-engine training learns from
+    impressions: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    conversions: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    created_at: Mapped[datetime] = _created_at()
+
+
+class CampaignPerformanceEvent(Base):
+    """A campaign result report already counted; its event_id makes a retried report count once."""
+
+    __tablename__ = "campaign_performance_events"
+    __table_args__ = (UniqueConstraint("campaign_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(200))
+    impressions: Mapped[int] = mapped_column(BigInteger)
+    clicks: Mapped[int] = mapped_column(BigInteger)
+    conversions: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = _created_at()
 
 

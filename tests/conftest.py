@@ -100,16 +100,12 @@ async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def isolated_api(
-    app: FastAPI, stack_settings: Settings
-) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncSession]]:
+async def isolated_api(app: FastAPI, stack_settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncSession]]:
     """API client whose requests share one transaction rolled back after the test."""
     engine = make_engine(stack_settings.database_url or "", pool_size=1)
     async with engine.connect() as connection:
         transaction = await connection.begin()
-        session = AsyncSession(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
+        session = AsyncSession(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
         async def _session() -> AsyncIterator[AsyncSession]:
             yield session
@@ -117,9 +113,7 @@ async def isolated_api(
 
         app.dependency_overrides[get_session] = _session
         try:
-            async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://test"
-            ) as client:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
                 yield client, session
         finally:
             app.dependency_overrides.pop(get_session, None)

@@ -11,7 +11,9 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from activities.campaigns import NO_READY_CLIPS, CampaignActivities
     from activities.errors import NON_RETRYABLE_TYPES
+    from activities.learning import LearningActivities
     from models.schemas import (
+        AllocateBudgetInput,
         CreateCampaignInput,
         DraftCampaign,
         OrchestrateCampaignResponse,
@@ -51,9 +53,33 @@ class OrchestrateCampaignsWorkflow:
         decisions = await asyncio.gather(*(self._decide(params, platform) for platform in params.platforms))
         self._phase = "creating draft campaigns"
         campaigns = await asyncio.gather(*(self._draft(decision) for decision in decisions))
+        budget = []
+        if params.daily_budget_cents is not None:
+            self._phase = "splitting the daily budget"
+            budget = await workflow.execute_activity_method(
+                LearningActivities.allocate_budget,
+                AllocateBudgetInput(
+                    video_asset_id=params.video_asset_id,
+                    daily_budget_cents=params.daily_budget_cents,
+                    campaign_ids=sorted({campaign.campaign_id for campaign in campaigns}),
+                    min_share=params.budget_min_share,
+                    half_life_days=params.half_life_days,
+                    seed=workflow.random().getrandbits(63),
+                    request_id=params.request_id,
+                ),
+                start_to_close_timeout=DB_TIMEOUT,
+                retry_policy=DB_RETRY,
+            )
+            by_id = {allocation.campaign_id: allocation.budget_cents for allocation in budget}
+            campaigns = [
+                c.model_copy(update={"budget_cents": by_id.get(c.campaign_id, c.budget_cents)}) for c in campaigns
+            ]
         self._phase = "done"
         return OrchestrateCampaignResponse(
-            video_asset_id=params.video_asset_id, decisions=list(decisions), campaigns_created=list(campaigns)
+            video_asset_id=params.video_asset_id,
+            decisions=list(decisions),
+            campaigns_created=list(campaigns),
+            budget=list(budget),
         )
 
     async def _decide(self, params: OrchestrateCampaignsInput, platform: str) -> PlatformDecision:

@@ -10,12 +10,11 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.clip_plan import ClipPlan, plan_clips
-
     from activities.clip_media import ClipMediaActivities
     from activities.clip_records import ClipRecordsActivities
     from activities.errors import NON_RETRYABLE_TYPES
     from activities.media import MediaActivities
+    from domain.clip_plan import ClipPlan, plan_clips
     from models.schemas import (
         AssetProbeInput,
         ClipRecordInput,

@@ -11,7 +11,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 
-from api.deps import CurrentUser, SessionDep, TemporalDep
+from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import InvalidInput, NotFound
 from api.routes.video_assets import owned_asset
 from domain.platforms import UnknownPlatform, parse_platform
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/campaigns", tags=["campaigns"])
     summary="Pick each platform's best READY clip and make draft campaigns (waits for the workflow)",
 )
 async def orchestrate(
-    body: OrchestrateRequest, user: CurrentUser, session: SessionDep, temporal: TemporalDep
+    body: OrchestrateRequest, user: CurrentUser, session: SessionDep, settings: SettingsDep, temporal: TemporalDep
 ) -> OrchestrateCampaignResponse:
     try:
         platforms = list(dict.fromkeys(parse_platform(name) for name in body.platforms))
@@ -51,7 +51,14 @@ async def orchestrate(
     try:
         return await temporal.execute_workflow(
             OrchestrateCampaignsWorkflow.run,
-            OrchestrateCampaignsInput(video_asset_id=asset.id, platforms=platforms, request_id=request_id),
+            OrchestrateCampaignsInput(
+                video_asset_id=asset.id,
+                platforms=platforms,
+                request_id=request_id,
+                daily_budget_cents=body.daily_budget_cents,
+                budget_min_share=settings.budget_min_share,
+                half_life_days=settings.benchmark_half_life_days,
+            ),
             id=orchestrate_workflow_id(asset.id, request_id),
             task_queue=TASK_QUEUE_MAIN,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

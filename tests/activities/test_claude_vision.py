@@ -84,9 +84,7 @@ async def _failure(vision: ClaudeVision, attempt: int = 1) -> ApplicationError:
 
 
 async def test_answer_is_parsed_and_request_is_shaped(fake: FakeAnthropic, vision: ClaudeVision) -> None:
-    fake.enqueue(
-        Reply(body=tool_use_reply(default_insights(), input_tokens=1234, output_tokens=56, model=MODEL))
-    )
+    fake.enqueue(Reply(body=tool_use_reply(default_insights(), input_tokens=1234, output_tokens=56, model=MODEL)))
     answer = await vision.analyze(FRAMES, attempt=1)
     assert answer.insights.hook_type == "question"
     assert answer.insights.pacing == "fast"
@@ -116,18 +114,14 @@ async def test_answer_is_parsed_and_request_is_shaped(fake: FakeAnthropic, visio
         assert block["source"]["media_type"] == "image/jpeg"
         assert base64.b64decode(block["source"]["data"]) == data
     prompt = content[-1]["text"]
-    assert prompt.startswith(
-        "Analyze this UGC video from 3 key frames (Hook at 0.0s, Body at 3.0s, CTA at 7.5s)"
-    )
+    assert prompt.startswith("Analyze this UGC video from 3 key frames (Hook at 0.0s, Body at 3.0s, CTA at 7.5s)")
     headers = fake.request_headers[0]
     # SDK versions differ: x-api-key, or Authorization: Bearer
     assert API_KEY in (headers.get("x-api-key"), headers.get("authorization", "").removeprefix("Bearer "))
     assert "anthropic-version" in headers
 
 
-async def test_rate_limit_is_retryable_after_the_servers_delay(
-    fake: FakeAnthropic, vision: ClaudeVision
-) -> None:
+async def test_rate_limit_is_retryable_after_the_servers_delay(fake: FakeAnthropic, vision: ClaudeVision) -> None:
     fake.enqueue(error_reply(429, "rate_limit_error", "Number of requests exceeded", {"retry-after": "7"}))
     failure = await _failure(vision)
     assert failure.type == VISION_UNAVAILABLE
@@ -142,12 +136,8 @@ async def test_retry_after_is_capped(fake: FakeAnthropic, vision: ClaudeVision) 
     assert failure.next_retry_delay == timedelta(minutes=10)
 
 
-@pytest.mark.parametrize(
-    ("status", "kind"), [(529, "overloaded_error"), (500, "api_error"), (503, "api_error")]
-)
-async def test_server_errors_are_retryable(
-    fake: FakeAnthropic, vision: ClaudeVision, status: int, kind: str
-) -> None:
+@pytest.mark.parametrize(("status", "kind"), [(529, "overloaded_error"), (500, "api_error"), (503, "api_error")])
+async def test_server_errors_are_retryable(fake: FakeAnthropic, vision: ClaudeVision, status: int, kind: str) -> None:
     fake.enqueue(error_reply(status, kind, "try again later"))
     failure = await _failure(vision)
     assert failure.type == VISION_UNAVAILABLE

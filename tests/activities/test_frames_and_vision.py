@@ -26,9 +26,7 @@ from tests.support.fake_anthropic import FakeAnthropic
 
 async def _stored_video(s3: Any, settings: Settings, path: Path) -> str:
     key = f"videos/client_tests/{uuid.uuid4()}.mp4"
-    await s3.put_object(
-        Bucket=settings.r2_client_assets_bucket, Key=key, Body=await asyncio.to_thread(path.read_bytes)
-    )
+    await s3.put_object(Bucket=settings.r2_client_assets_bucket, Key=key, Body=await asyncio.to_thread(path.read_bytes))
     return f"r2://{settings.r2_client_assets_bucket}/{key}"
 
 
@@ -71,9 +69,7 @@ async def test_frames_are_scaled_to_the_long_edge(s3: Any, stack_settings: Setti
     assert result.frames[2].timestamp_s == pytest.approx(3.5, abs=0.04)  # 4 s video: CTA from its last second
 
 
-async def test_claude_answer_is_stored_and_never_paid_twice(
-    s3: Any, stack_settings: Settings, media_dir: Path
-) -> None:
+async def test_claude_answer_is_stored_and_never_paid_twice(s3: Any, stack_settings: Settings, media_dir: Path) -> None:
     video = make_test_video(media_dir / "paid.mp4", duration_s=11, width=360, height=640)
     video_key = await _stored_video(s3, stack_settings, video)
     frames = await _extract(s3, stack_settings, video_key)
@@ -102,9 +98,7 @@ async def test_claude_answer_is_stored_and_never_paid_twice(
             retried = await ActivityEnvironment().run(vision.analyze_frames, params)  # e.g. after a crash
             await client.close()
             assert len(fake.requests) == 1
-            images = [
-                block for block in fake.requests[0]["messages"][0]["content"] if block["type"] == "image"
-            ]
+            images = [block for block in fake.requests[0]["messages"][0]["content"] if block["type"] == "image"]
             assert len(images) == 3
         assert first.reused is False and retried.reused is True
         assert retried.insights == first.insights and retried.input_tokens == first.input_tokens > 0

@@ -50,9 +50,7 @@ async def test_fetch_probe_publish_upsert_twice(
         fetched = [await env.run(storage.fetch_video, fetch) for _ in range(2)]
         assert fetched[0] == fetched[1]
         probe = await env.run(media.probe_video, ProbeVideoInput(key=staging))
-        publish = PublishObjectInput(
-            source_key=staging, dest_key=final, content_type="video/mp4", metadata={"a": "1"}
-        )
+        publish = PublishObjectInput(source_key=staging, dest_key=final, content_type="video/mp4", metadata={"a": "1"})
         for _ in range(2):  # the second run finds the source already gone
             await env.run(storage.publish_object, publish)
         fields = BenchmarkFields(
@@ -73,13 +71,9 @@ async def test_fetch_probe_publish_upsert_twice(
             await env.run(records.upsert_benchmark, upsert)
 
     async with sessionmaker() as session:
-        creatives = await session.scalar(
-            select(func.count()).select_from(Creative).where(Creative.id == creative_id)
-        )
+        creatives = await session.scalar(select(func.count()).select_from(Creative).where(Creative.id == creative_id))
         patterns = await session.scalar(
-            select(func.count())
-            .select_from(PatternPerformance)
-            .where(PatternPerformance.creative_id == creative_id)
+            select(func.count()).select_from(PatternPerformance).where(PatternPerformance.creative_id == creative_id)
         )
     await engine.dispose()
     assert (creatives, patterns) == (1, 1)

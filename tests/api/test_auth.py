@@ -60,12 +60,8 @@ async def test_bad_tokens_are_401_and_never_echoed(
     assert token not in caplog.text
 
 
-async def test_wrong_audience_or_issuer_is_401(
-    app: object, api: httpx.AsyncClient, stack_settings: Settings
-) -> None:
-    strict = stack_settings.model_copy(
-        update={"jwt_audience": "ugc-api", "jwt_issuer": "https://auth.example"}
-    )
+async def test_wrong_audience_or_issuer_is_401(app: object, api: httpx.AsyncClient, stack_settings: Settings) -> None:
+    strict = stack_settings.model_copy(update={"jwt_audience": "ugc-api", "jwt_issuer": "https://auth.example"})
     app.state.settings = strict  # type: ignore[attr-defined]
     try:
         good = issue_token(strict, "user-9")

@@ -32,9 +32,7 @@ def test_uncapped_prior_follows_the_seed_formula() -> None:
         (0.05, 30, math.nan, "avg_daily_clicks"),
     ],
 )
-def test_invalid_figures_are_refused_naming_the_field(
-    cvr: float, days: float, clicks: float, field: str
-) -> None:
+def test_invalid_figures_are_refused_naming_the_field(cvr: float, days: float, clicks: float, field: str) -> None:
     with pytest.raises(InvalidMarketFigures, match=field):
         benchmark_prior(cvr, days, clicks)
 

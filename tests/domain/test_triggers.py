@@ -13,7 +13,5 @@ from domain.triggers import AnalysisTrigger, analysis_trigger
         (True, 0, True, AnalysisTrigger.FORCE),
     ],
 )
-def test_triggers(
-    is_benchmark: bool, conversions: int, forced: bool, expected: AnalysisTrigger | None
-) -> None:
+def test_triggers(is_benchmark: bool, conversions: int, forced: bool, expected: AnalysisTrigger | None) -> None:
     assert analysis_trigger(is_benchmark=is_benchmark, conversions=conversions, forced=forced) == expected

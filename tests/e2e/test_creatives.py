@@ -32,9 +32,7 @@ def clips(media_dir: Path) -> dict[str, Path]:
     }
 
 
-async def _upload(
-    api: httpx.AsyncClient, token: str, path: Path, name: str = "Morning routine"
-) -> httpx.Response:
+async def _upload(api: httpx.AsyncClient, token: str, path: Path, name: str = "Morning routine") -> httpx.Response:
     with path.open("rb") as handle:
         return await api.post(
             "/api/v1/creatives",
@@ -59,13 +57,9 @@ async def _wait_for(api: httpx.AsyncClient, token: str, creative_id: str, **expe
     pytest.fail(f"creative never reached {expected}: {creative}")
 
 
-async def _report(
-    api: httpx.AsyncClient, token: str, creative_id: str, event: str, conversions: int
-) -> dict[str, Any]:
+async def _report(api: httpx.AsyncClient, token: str, creative_id: str, event: str, conversions: int) -> dict[str, Any]:
     body = {"event_id": event, "impressions": 100, "clicks": 10, "conversions": conversions}
-    response = await api.post(
-        f"/api/v1/creatives/{creative_id}/performance", headers=bearer(token), json=body
-    )
+    response = await api.post(f"/api/v1/creatives/{creative_id}/performance", headers=bearer(token), json=body)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -161,9 +155,7 @@ async def test_client_video_lifecycle(
 async def test_presigned_url_expires(s3: Any, stack_settings: Settings, clips: dict[str, Path]) -> None:
     key = f"videos/client_test/{uuid.uuid4()}.mp4"
     await s3.put_object(Bucket=stack_settings.r2_client_assets_bucket, Key=key, Body=b"\0" * 64)
-    url = await generate_client_video_access_url(
-        s3, f"r2://{stack_settings.r2_client_assets_bucket}/{key}", 1
-    )
+    url = await generate_client_video_access_url(s3, f"r2://{stack_settings.r2_client_assets_bucket}/{key}", 1)
     async with httpx.AsyncClient() as plain:
         assert (await plain.get(url)).status_code == 200
         await asyncio.sleep(2.5)

@@ -54,9 +54,7 @@ def videos(media_dir: Path) -> dict[str, Path]:
         "text": make_text_file(media_dir / "notes.mp4"),
         "empty": media_dir / "empty.mp4",
         "truncated": make_truncated_copy(good, media_dir / "truncated.mp4", keep_fraction=0.5),
-        "truncated_moov_at_end": make_truncated_copy(
-            slow_start, media_dir / "truncated-end.mp4", keep_fraction=0.6
-        ),
+        "truncated_moov_at_end": make_truncated_copy(slow_start, media_dir / "truncated-end.mp4", keep_fraction=0.6),
         "audio_only": make_audio_only(media_dir / "voice.mp4"),
         "big": big,
     }
@@ -67,9 +65,7 @@ async def _db_counts(settings: Settings, creative_id: uuid.UUID) -> tuple[Creati
     async with make_sessionmaker(engine)() as session:
         creative = await session.get(Creative, creative_id)
         patterns = await session.scalar(
-            select(func.count())
-            .select_from(PatternPerformance)
-            .where(PatternPerformance.creative_id == creative_id)
+            select(func.count()).select_from(PatternPerformance).where(PatternPerformance.creative_id == creative_id)
         )
     await engine.dispose()
     return creative, patterns or 0
@@ -113,9 +109,7 @@ async def test_ingest_from_url_end_to_end(
     async with httpx.AsyncClient() as anonymous:
         public = await anonymous.get(item["video_url"])
     assert public.status_code == 200
-    assert (
-        hashlib.sha256(public.content).hexdigest() == hashlib.sha256(videos["good"].read_bytes()).hexdigest()
-    )
+    assert hashlib.sha256(public.content).hexdigest() == hashlib.sha256(videos["good"].read_bytes()).hexdigest()
     assert public.headers["x-amz-meta-source_platform"] == "tiktok"
     assert public.headers["x-amz-meta-market_cvr"] == "0.05"
     assert public.headers["x-amz-meta-market_longevity_days"] == "30"
@@ -125,9 +119,7 @@ async def test_ingest_from_url_end_to_end(
     analysis = await temporal.get_workflow_handle(f"creative-{started['creative_id']}").describe()
     assert analysis.workflow_type == "AnalyzeCreativeWorkflow"
 
-    polled = (
-        await api.get(f"/api/v1/workflows/{started['workflow_id']}", headers=bearer(admin_token))
-    ).json()
+    polled = (await api.get(f"/api/v1/workflows/{started['workflow_id']}", headers=bearer(admin_token))).json()
     assert polled["status"] == "COMPLETED" and polled["result"]["creative_id"] == started["creative_id"]
     # another (non-admin) user cannot read the admin's workflow
     other = await api.get(f"/api/v1/workflows/{started['workflow_id']}", headers=bearer(user_token))
@@ -146,9 +138,7 @@ async def test_ingest_from_uploaded_file(
         response = await api.post(
             "/api/v1/benchmarks",
             headers=bearer(admin_token),
-            data={
-                k: str(v) for k, v in _fields(category, market_longevity_days=10, avg_daily_clicks=20).items()
-            },
+            data={k: str(v) for k, v in _fields(category, market_longevity_days=10, avg_daily_clicks=20).items()},
             files={"file": ("My Ad (final).mp4", handle, "video/mp4")},
         )
     assert response.status_code == 202, response.text
@@ -215,9 +205,7 @@ async def test_bad_inputs_fail_cleanly_without_orphans(
     assert creative is not None and creative.status == "failed" and reason in (creative.failure_reason or "")
     assert patterns == 0
     assert await _object_keys(s3, stack_settings, creative_id) == []
-    polled = (
-        await api.get(f"/api/v1/workflows/{started['workflow_id']}", headers=bearer(admin_token))
-    ).json()
+    polled = (await api.get(f"/api/v1/workflows/{started['workflow_id']}", headers=bearer(admin_token))).json()
     assert polled["status"] == "FAILED" and polled["failure"]["type"] == error_type
 
 
@@ -252,6 +240,4 @@ async def test_ingest_history_replays(
         with contextlib.suppress(WorkflowFailureError):
             await handle.result()
         history = await handle.fetch_history()
-        await Replayer(workflows=ALL_WORKFLOWS, data_converter=temporal.data_converter).replay_workflow(
-            history
-        )
+        await Replayer(workflows=ALL_WORKFLOWS, data_converter=temporal.data_converter).replay_workflow(history)

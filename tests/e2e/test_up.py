@@ -58,11 +58,7 @@ def test_up_restart_and_ctrl_c(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     api_port = free_port()
     env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("DATABASE_URL", "TEMPORAL_", "R2_", "JWT_"))
-        },
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "TEMPORAL_", "R2_", "JWT_"))},
         "DATA_DIR": str(data_dir),
         "API_PORT": str(api_port),
         "TEMPORAL_PORT": str(free_port()),
@@ -84,15 +80,11 @@ def test_up_restart_and_ctrl_c(tmp_path: Path) -> None:
         with video.open("rb") as handle:
             form = {"creative_name": "persisted", "product_category": "restart", "market_cvr": "0.1",
                     "market_longevity_days": "3", "avg_daily_clicks": "10"}  # fmt: skip
-            started = httpx.post(
-                f"{url}/api/v1/benchmarks", headers=headers, data=form, files={"file": handle}
-            )
+            started = httpx.post(f"{url}/api/v1/benchmarks", headers=headers, data=form, files={"file": handle})
         assert started.status_code == 202, started.text
         workflow = f"{url}/api/v1/workflows/{started.json()['workflow_id']}"
         deadline = time.monotonic() + 60
-        while (
-            httpx.get(workflow, headers=headers).json()["status"] == "RUNNING" and time.monotonic() < deadline
-        ):
+        while httpx.get(workflow, headers=headers).json()["status"] == "RUNNING" and time.monotonic() < deadline:
             time.sleep(0.5)
     finally:
         assert _interrupt(proc) == 0
@@ -101,9 +93,7 @@ def test_up_restart_and_ctrl_c(tmp_path: Path) -> None:
     proc = _up(env, tmp_path)  # same data directory: everything is still there
     try:
         _wait_healthy(url, proc)
-        library = httpx.get(
-            f"{url}/api/v1/creatives/benchmarks", params={"product_category": "restart"}
-        ).json()
+        library = httpx.get(f"{url}/api/v1/creatives/benchmarks", params={"product_category": "restart"}).json()
         assert [item["creative_name"] for item in library["items"]] == ["persisted"]
         assert httpx.get(library["items"][0]["video_url"]).status_code == 200
     finally:

@@ -56,9 +56,7 @@ def tool_use_reply(
         "type": "message",
         "role": "assistant",
         "model": model,
-        "content": [
-            {"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:24]}", "name": TOOL_NAME, "input": insights}
-        ],
+        "content": [{"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:24]}", "name": TOOL_NAME, "input": insights}],
         "stop_reason": "tool_use",
         "stop_sequence": None,
         "usage": {

@@ -177,9 +177,7 @@ async def _replay(env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any]) ->
     await Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(history)
 
 
-async def test_client_creative_waits_for_its_fifth_conversion(
-    env: WorkflowEnvironment, mocks: MockActivities
-) -> None:
+async def test_client_creative_waits_for_its_fifth_conversion(env: WorkflowEnvironment, mocks: MockActivities) -> None:
     handle = await _start(env, _input())
     await _settled(handle, 0)
     assert mocks.names()[:1] == ["probe_video"] and "extract_frames" not in mocks.names()
