@@ -159,6 +159,78 @@ def demo(
         raise typer.Exit(1) from None
 
 
+@app.command()
+def recommend(
+    category: Annotated[str, typer.Option(help="product category, e.g. skincare")],
+    limit: Annotated[int, typer.Option(help="how many patterns", min=1, max=100)] = 10,
+    seed: Annotated[int | None, typer.Option(help="same seed, same ranking")] = None,
+    api_url: Annotated[str | None, typer.Option("--api", help="API base URL (default: local)")] = None,
+    token: Annotated[str | None, typer.Option(envvar="UGC_TOKEN", help="JWT (default: minted locally)")] = None,
+) -> None:
+    """Creative patterns ranked by Thompson Sampling (posterior mean, 95 % interval, P(best), evidence)."""
+    from devstack.apiclient import ApiError, check
+
+    params: dict[str, str | int] = {"product_category": category, "limit": limit}
+    if seed is not None:
+        params["seed"] = seed
+    try:
+        with _api_client(api_url, token) as client:
+            body = check(client.get("/api/v1/patterns/recommendations", params=params))
+    except (ApiError, httpx.HTTPError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    table = Table(
+        "#",
+        "hook",
+        "emotion",
+        "pacing",
+        "draw",
+        "mean",
+        "95 % interval",
+        "P(best)",
+        "benchmark / client clicks",
+        title=f"{category}: seed {body['seed']}, benchmark half-life {body['half_life_days']:.0f} days",
+    )
+    for item in body["items"]:
+        p = item["pattern"]
+        low, high = item["credible_interval_95"]
+        table.add_row(
+            str(item["rank"]),
+            p["hook_type"] or "-",
+            p["emotion"] or "-",
+            p["pacing"] or "-",
+            f"{item['thompson_draw']:.2%}",
+            f"{item['posterior_mean']:.2%}",
+            f"{low:.2%} – {high:.2%}",
+            f"{item['probability_best']:.1%}",
+            f"{item['benchmark_pseudo_clicks']:.0f} / {item['client_clicks']:.0f}",
+        )
+    console.print(table if body["items"] else f"no pattern evidence for {category!r} yet")
+
+
+@app.command("train-rules")
+def train_rules(
+    api_url: Annotated[str | None, typer.Option("--api", help="API base URL (default: local)")] = None,
+    token: Annotated[str | None, typer.Option(envvar="UGC_TOKEN", help="admin JWT (default: minted locally)")] = None,
+) -> None:
+    """Refit each platform's rule weights from campaign results now (it also runs daily on a schedule)."""
+    from devstack.apiclient import ApiError, check
+
+    try:
+        with _api_client(api_url, token) as client, console.status("training (TrainRulesWorkflow) ..."):
+            body = check(client.post("/api/v1/rules/train"))
+    except (ApiError, httpx.HTTPError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    table = Table("platform", "outcome", "weights version", "held-out log-lik/click (current → new)", "train / test")
+    for r in body["results"]:
+        outcome = "[green]new version stored[/]" if r["improved"] else r["reason"]
+        version = f"{r['current_version']} → {r['new_version']}" if r["improved"] else str(r["current_version"])
+        scores = "-" if r["current_score"] is None else f"{r['current_score']:.5f} → {r['candidate_score']:.5f}"
+        table.add_row(r["platform"], outcome, version, scores, f"{r['n_train']} / {r['n_test']}")
+    console.print(table)
+
+
 def main() -> None:
     app()
 

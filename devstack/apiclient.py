@@ -17,7 +17,8 @@ class ApiError(RuntimeError):
     """The API refused a request; the message is its error body."""
 
 
-def _check(response: httpx.Response) -> dict[str, Any]:
+def check(response: httpx.Response) -> dict[str, Any]:
+    """The JSON body, or ApiError carrying the API's error body."""
     if response.status_code >= 400:
         try:
             body = response.json()
@@ -35,8 +36,8 @@ def start_benchmark_ingest(
     if file is not None:
         with file.open("rb") as handle:
             form = {key: str(value) for key, value in fields.items() if value is not None}
-            return _check(client.post("/api/v1/benchmarks", data=form, files={"file": (file.name, handle)}))
-    return _check(client.post("/api/v1/benchmarks", json={**fields, "video_url": url}))
+            return check(client.post("/api/v1/benchmarks", data=form, files={"file": (file.name, handle)}))
+    return check(client.post("/api/v1/benchmarks", json={**fields, "video_url": url}))
 
 
 def wait_for_workflow(client: httpx.Client, workflow_id: str, timeout: float = 1800) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def wait_for_workflow(client: httpx.Client, workflow_id: str, timeout: float = 1
     deadline = time.monotonic() + timeout
     with console.status(f"{workflow_id}: starting") as status:
         while time.monotonic() < deadline:
-            state = _check(client.get(f"/api/v1/workflows/{workflow_id}"))
+            state = check(client.get(f"/api/v1/workflows/{workflow_id}"))
             if state["status"] != "RUNNING":
                 return state
             status.update(f"{workflow_id}: {state.get('progress') or 'running'}")

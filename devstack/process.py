@@ -78,8 +78,7 @@ class ManagedProcess:
                 return
             time.sleep(0.2)
         raise StackError(
-            f"{self.name} did not become ready within {timeout:.0f}s; log: {self.log_path}\n"
-            f"{log_tail(self.log_path)}"
+            f"{self.name} did not become ready within {timeout:.0f}s; log: {self.log_path}\n{log_tail(self.log_path)}"
         )
 
     def running(self) -> bool:

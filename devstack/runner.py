@@ -87,9 +87,7 @@ def run_up(settings: Settings, *, headless: bool, seed: Callable[[Settings, str]
         while all(child.running() for child in children):
             time.sleep(1)
         dead = next(child for child in children if not child.running())
-        console.print(
-            f"[red]{dead.name} stopped unexpectedly[/]; log: {dead.log_path}\n{log_tail(dead.log_path)}"
-        )
+        console.print(f"[red]{dead.name} stopped unexpectedly[/]; log: {dead.log_path}\n{log_tail(dead.log_path)}")
         return 1
     except KeyboardInterrupt:
         console.print("\nstopping ...")

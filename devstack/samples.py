@@ -89,9 +89,7 @@ def ffmpeg_exe() -> str:
 
 def _listing(flag: str) -> str:
     """Output of `ffmpeg -hide_banner <flag>` (e.g. -encoders, -filters)."""
-    return subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", flag], capture_output=True, text=True, check=True
-    ).stdout
+    return subprocess.run([ffmpeg_exe(), "-hide_banner", flag], capture_output=True, text=True, check=True).stdout
 
 
 @functools.lru_cache(maxsize=1)
@@ -171,8 +169,7 @@ def _video_filter(ad: SampleAd, rng: random.Random) -> str:
             f":y=h*0.12:text='{_text(ad.hook_type.replace('_', ' ').upper())}'"
         )
         chain.append(
-            f"drawtext={common}:fontsize={size}:y=h*0.85"
-            f":text='{_text(ad.name)}  scene %{{eif\\:{scene}+1\\:d}}'"
+            f"drawtext={common}:fontsize={size}:y=h*0.85:text='{_text(ad.name)}  scene %{{eif\\:{scene}+1\\:d}}'"
         )
     chain += [f"scale={ad.width}:{ad.height}:flags=fast_bilinear", f"fps={FPS}", "format=yuv420p"]
     return ",".join(chain)

@@ -42,9 +42,7 @@ def seed_benchmarks(settings: Settings, api_url: str) -> None:
         started = []
         with console.status("generating sample ads with FFmpeg ...") as status:
             for ad in SAMPLE_ADS:
-                status.update(
-                    f"generating {ad.name} ({ad.width}x{ad.height}, {ad.duration_s:.0f}s, {ad.pacing})"
-                )
+                status.update(f"generating {ad.name} ({ad.width}x{ad.height}, {ad.duration_s:.0f}s, {ad.pacing})")
                 path = make_sample_video(ad, samples_dir / f"{ad.seed:02d}-{ad.pacing}.mp4")
                 started.append((ad, start_benchmark_ingest(client, _fields(ad), file=path)))
         for ad, answer in started:
@@ -54,11 +52,7 @@ def seed_benchmarks(settings: Settings, api_url: str) -> None:
                 table.add_row(ad.name, ad.product_category, "-", f"[red]{exc}[/]", "-")
                 continue
             result = state.get("result") or {}
-            prior = (
-                f"{result.get('bayesian_alpha', 0):.0f} / {result.get('bayesian_beta', 0):.0f}"
-                if result
-                else "-"
-            )
+            prior = f"{result.get('bayesian_alpha', 0):.0f} / {result.get('bayesian_beta', 0):.0f}" if result else "-"
             video = f"{ad.width}x{ad.height} {ad.duration_s:.0f}s"
             table.add_row(ad.name, ad.product_category, video, state["status"], prior)
     console.print(table)

@@ -25,9 +25,7 @@ def venv_binary(name: str) -> str:
     return found
 
 
-def temporal_process(
-    data_dir: Path, port: int, ui_port: int, namespace: str, headless: bool
-) -> ManagedProcess:
+def temporal_process(data_dir: Path, port: int, ui_port: int, namespace: str, headless: bool) -> ManagedProcess:
     argv = [
         venv_binary("temporal"), "server", "start-dev",
         "--db-filename", str(data_dir / "temporal.db"),

@@ -62,12 +62,8 @@ class DevStack:
 
     def _start_temporal(self) -> str:
         s = self.settings
-        proc = temporal_process(
-            self.data_dir, s.temporal_port, s.temporal_ui_port, s.temporal_namespace, self.headless
-        )
-        ports = {"temporal_port": s.temporal_port} | (
-            {} if self.headless else {"temporal_ui_port": s.temporal_ui_port}
-        )
+        proc = temporal_process(self.data_dir, s.temporal_port, s.temporal_ui_port, s.temporal_namespace, self.headless)
+        ports = {"temporal_port": s.temporal_port} | ({} if self.headless else {"temporal_ui_port": s.temporal_ui_port})
         self._launch(
             proc,
             lambda: temporal_ready(s.temporal_port, None if self.headless else s.temporal_ui_port),
@@ -85,9 +81,7 @@ class DevStack:
             s.r2_market_benchmarks_bucket,
         )
         ports = WeedPorts.free(s.s3_port) if self.free_ports else WeedPorts.fixed(s.s3_port)
-        self._launch(
-            s3_process(self.data_dir, ports, identities), lambda: s3_ready(s.s3_port), {"s3_port": s.s3_port}
-        )
+        self._launch(s3_process(self.data_dir, ports, identities), lambda: s3_ready(s.s3_port), {"s3_port": s.s3_port})
         endpoint = f"http://127.0.0.1:{s.s3_port}"
         self._create_buckets(endpoint)
         return endpoint
