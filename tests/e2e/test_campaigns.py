@@ -173,7 +173,7 @@ async def test_orchestrate_campaigns_for_video_endpoint(
     ok = await _orchestrate(api, token, asset_id)
     assert ok.status_code == 200
     body = ok.json()
-    assert set(body) == {"video_asset_id", "decisions", "campaigns_created"}
+    assert {"video_asset_id", "decisions", "campaigns_created"} <= set(body) and body["budget"] == []
     assert len(body["decisions"]) == 3 and len(body["campaigns_created"]) == 3
 
 
