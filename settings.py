@@ -25,9 +25,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     # --- services: unset means `ugc up` / tests start the embedded one ---
-    database_url: str | None = Field(
-        None, description="PostgreSQL URL (postgresql:// or postgresql+asyncpg://)"
-    )
+    database_url: str | None = Field(None, description="PostgreSQL URL (postgresql:// or postgresql+asyncpg://)")
     temporal_address: str | None = Field(None, description="Temporal frontend host:port")
     temporal_namespace: str = "default"
     r2_endpoint_url: str | None = Field(None, description="S3 API endpoint (Cloudflare R2 or any S3 server)")
@@ -50,9 +48,7 @@ class Settings(BaseSettings):
     )
 
     # --- analysis ---
-    frame_timestamps: list[float] = Field(
-        default_factory=lambda: [0.0, 3.0, 10.0], min_length=3, max_length=3
-    )
+    frame_timestamps: list[float] = Field(default_factory=lambda: [0.0, 3.0, 10.0], min_length=3, max_length=3)
     frame_max_edge: int = Field(1280, ge=64, le=4096)
     analysis_idle_timeout_seconds: float = Field(7 * 24 * 3600, gt=0)
 
@@ -75,9 +71,7 @@ class Settings(BaseSettings):
     postgres_port: int = 0  # 0: pgserver's Unix socket only
 
     # --- ingestion ---
-    benchmark_prior_max_clicks: float = Field(
-        1000.0, gt=0, description="cap on a benchmark prior's pseudo-clicks"
-    )
+    benchmark_prior_max_clicks: float = Field(1000.0, gt=0, description="cap on a benchmark prior's pseudo-clicks")
     max_video_bytes: int = Field(500 * 1024 * 1024, gt=0)
     download_timeout_seconds: float = Field(30.0, gt=0, description="connect/read timeout per request")
     download_max_redirects: int = Field(5, ge=0, le=20)

@@ -58,9 +58,7 @@ class AnalysisRecordsActivities:
         insights = params.insights
         tags = insight_tags(insights)
         async with self.sessionmaker.begin() as session:
-            creative = await session.scalar(
-                select(Creative).where(Creative.id == params.creative_id).with_for_update()
-            )
+            creative = await session.scalar(select(Creative).where(Creative.id == params.creative_id).with_for_update())
             if creative is None:
                 return Done()
             # a benchmark's labels were given by the person who picked it: analysis only fills gaps

@@ -79,9 +79,7 @@ def build_content(frames: list[tuple[Frame, bytes]]) -> list[TextBlockParam | Im
     for frame, jpeg in frames:
         content.append({"type": "text", "text": f"{_name(frame)} frame at {frame.timestamp_s:.1f} s"})
         data = base64.standard_b64encode(jpeg).decode("ascii")
-        content.append(
-            {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": data}}
-        )
+        content.append({"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": data}})
     content.append({"type": "text", "text": build_prompt([frame for frame, _ in frames])})
     return content
 
@@ -128,9 +126,7 @@ def map_anthropic_error(exc: anthropic.APIError, secret: str | None = None) -> A
             detail += f" (request-id {exc.request_id})"
         detail = _redact(detail, secret)
         if status in RETRYABLE_STATUSES or status >= 500:
-            return ApplicationError(
-                detail, type=VISION_UNAVAILABLE, next_retry_delay=retry_delay(exc.response.headers)
-            )
+            return ApplicationError(detail, type=VISION_UNAVAILABLE, next_retry_delay=retry_delay(exc.response.headers))
         return ApplicationError(detail, type=VISION_REJECTED, non_retryable=True)
     if isinstance(exc, anthropic.APIResponseValidationError):
         return ApplicationError(f"Anthropic answer did not parse: {exc.message}", type=MALFORMED_ANSWER)
@@ -181,14 +177,10 @@ class ClaudeVision:
         except anthropic.APIError as exc:
             # `from None`: the SDK error's text embeds the raw response body, kept out of workflow history
             raise map_anthropic_error(exc, self.client.api_key) from None
-        tool_use = next(
-            (b for b in message.content if isinstance(b, ToolUseBlock) and b.name == TOOL_NAME), None
-        )
+        tool_use = next((b for b in message.content if isinstance(b, ToolUseBlock) and b.name == TOOL_NAME), None)
         if tool_use is None:
             kinds = ", ".join(b.type for b in message.content) or "nothing"
-            raise malformed(
-                f"no {TOOL_NAME} tool_use block (got {kinds}, stop {message.stop_reason})", attempt
-            )
+            raise malformed(f"no {TOOL_NAME} tool_use block (got {kinds}, stop {message.stop_reason})", attempt)
         return ClaudeAnswer(
             insights=parse_insights(tool_use.input, attempt),
             input_tokens=message.usage.input_tokens,

@@ -47,9 +47,7 @@ def read_frames(
             image = frame.to_image().resize((width, height), Image.Resampling.BILINEAR)
             buffer = io.BytesIO()
             image.save(buffer, format="JPEG", quality=JPEG_QUALITY)
-            images.append(
-                FrameImage(requested, round(float(frame.time or 0.0), 3), width, height, buffer.getvalue())
-            )
+            images.append(FrameImage(requested, round(float(frame.time or 0.0), 3), width, height, buffer.getvalue()))
             if heartbeat is not None:
                 heartbeat(f"frame at {instant:.2f}s")
         return images, duration

@@ -60,9 +60,7 @@ class MediaActivities:
         frames = []
         for label, image in zip(FRAME_LABELS, images, strict=False):
             key = f"frames/{params.creative_id}/{params.analysis_id}/{label}.jpg"
-            await self.s3.put_object(
-                Bucket=params.frames_bucket, Key=key, Body=image.jpeg, ContentType="image/jpeg"
-            )
+            await self.s3.put_object(Bucket=params.frames_bucket, Key=key, Body=image.jpeg, ContentType="image/jpeg")
             frames.append(
                 Frame(
                     label=label,
@@ -126,9 +124,7 @@ def _decode_one(
         for _frame in container.decode(stream):
             return
     except (av.error.FFmpegError, EOFError) as exc:
-        raise invalid_video(
-            f"the video is damaged or truncated: cannot decode its {what} ({_reason(exc)})"
-        ) from None
+        raise invalid_video(f"the video is damaged or truncated: cannot decode its {what} ({_reason(exc)})") from None
     raise invalid_video(f"the video is damaged or truncated: no frame at its {what}")
 
 

@@ -89,9 +89,7 @@ async def stream_to_object(
                 raise SizeLimitExceeded(size)
             digest.update(part)
             if upload_id is None:
-                created = await s3.create_multipart_upload(
-                    Bucket=ref.bucket, Key=ref.key, ContentType=content_type
-                )
+                created = await s3.create_multipart_upload(Bucket=ref.bucket, Key=ref.key, ContentType=content_type)
                 upload_id = created["UploadId"]
             if len(in_flight) >= parallel_parts:
                 done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
@@ -116,8 +114,6 @@ async def stream_to_object(
             task.cancel()
         await asyncio.gather(*in_flight, return_exceptions=True)
         if upload_id is not None:
-            await asyncio.shield(
-                s3.abort_multipart_upload(Bucket=ref.bucket, Key=ref.key, UploadId=upload_id)
-            )
+            await asyncio.shield(s3.abort_multipart_upload(Bucket=ref.bucket, Key=ref.key, UploadId=upload_id))
         raise
     return UploadResult(sha256=digest.hexdigest(), size_bytes=size)

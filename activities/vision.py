@@ -35,9 +35,7 @@ def cache_key(params: AnalyzeFramesInput, model: str, prompt_version: str) -> st
 class VisionActivities:
     """Analysis backends; `claude` is None when the worker has no ANTHROPIC_API_KEY."""
 
-    def __init__(
-        self, s3: S3Client, sessionmaker: async_sessionmaker[AsyncSession], claude: ClaudeVision | None
-    ):
+    def __init__(self, s3: S3Client, sessionmaker: async_sessionmaker[AsyncSession], claude: ClaudeVision | None):
         self.s3 = s3
         self.sessionmaker = sessionmaker
         self.claude = claude
@@ -90,14 +88,10 @@ class VisionActivities:
 
     async def _stored(self, key: str) -> AnalyzeFramesOutput | None:
         async with self.sessionmaker() as session:
-            row = await session.scalar(
-                select(CreativeAnalysis).where(CreativeAnalysis.cache_key == key).limit(1)
-            )
+            row = await session.scalar(select(CreativeAnalysis).where(CreativeAnalysis.cache_key == key).limit(1))
         if row is None:
             return None
-        backend: Literal["anthropic", "local"] = (
-            "local" if row.prompt_version == LOCAL_PROMPT_VERSION else "anthropic"
-        )
+        backend: Literal["anthropic", "local"] = "local" if row.prompt_version == LOCAL_PROMPT_VERSION else "anthropic"
         return AnalyzeFramesOutput(
             analysis_id=row.id,
             insights=CreativeInsights.model_validate(row.result),
@@ -136,9 +130,7 @@ class VisionActivities:
             "output_tokens": output_tokens,
         }
         async with self.sessionmaker.begin() as session:
-            await session.execute(
-                insert(CreativeAnalysis).values(**row).on_conflict_do_nothing(index_elements=["id"])
-            )
+            await session.execute(insert(CreativeAnalysis).values(**row).on_conflict_do_nothing(index_elements=["id"]))
         return AnalyzeFramesOutput(
             analysis_id=params.analysis_id,
             insights=insights,

@@ -649,4 +649,5 @@ class TrainPlatformOutput(BaseModel):
 class TrainRulesOutput(BaseModel):
     results: list[TrainPlatformOutput]
 
+
 OrchestrateCampaignResponse.model_rebuild()

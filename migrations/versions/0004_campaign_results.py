@@ -35,7 +35,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_campaign_performance_events")),
-        sa.UniqueConstraint("campaign_id", "event_id", name=op.f("uq_campaign_performance_events_campaign_id_event_id")),
+        sa.UniqueConstraint(
+            "campaign_id", "event_id", name=op.f("uq_campaign_performance_events_campaign_id_event_id")
+        ),
     )
 
 
