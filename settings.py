@@ -49,7 +49,9 @@ class Settings(BaseSettings):
 
     # --- analysis ---
     frame_timestamps: list[float] = Field(default_factory=lambda: [0.0, 3.0, 10.0], min_length=3, max_length=3)
-    frame_max_edge: int = Field(1280, ge=64, le=4096)
+    # 1024, not 1280: three 1280-px frames alone cost ~3,700 input tokens; 1024 keeps a whole
+    # analysis (frames + prompt + tool schema) near 3,300, under the 4,000 budget
+    frame_max_edge: int = Field(1024, ge=64, le=4096)
     analysis_idle_timeout_seconds: float = Field(7 * 24 * 3600, gt=0)
 
     # --- JWT ---

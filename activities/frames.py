@@ -7,13 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import av
-from PIL import Image
 
 from activities.errors import invalid_video
 from domain.frames import frame_instant, scaled_size
 
 JPEG_QUALITY = 85
-FFMPEG_HTTP_OPTIONS = {"rw_timeout": "30000000"}
+# 1 MiB range requests on one kept-alive connection: by default FFmpeg asks for `bytes=N-` and reads on
+# through forward seeks shorter than its TCP window, so storage would send up to a third of the file
+FFMPEG_HTTP_OPTIONS = {
+    "rw_timeout": "30000000",
+    "request_size": str(1 << 20),
+    "short_seek_size": str(1 << 20),
+    "multiple_requests": "1",
+}
 
 
 @dataclass
@@ -44,7 +50,8 @@ def read_frames(
             instant = frame_instant(requested, duration)
             frame = _frame_at(container, stream, instant)
             width, height = scaled_size(frame.width, frame.height, max_edge)
-            image = frame.to_image().resize((width, height), Image.Resampling.BILINEAR)
+            # scale and convert in one swscale pass, not a full-size RGB copy and then a resize
+            image = frame.reformat(width=width, height=height, format="rgb24", interpolation="BILINEAR").to_image()
             buffer = io.BytesIO()
             image.save(buffer, format="JPEG", quality=JPEG_QUALITY)
             images.append(FrameImage(requested, round(float(frame.time or 0.0), 3), width, height, buffer.getvalue()))

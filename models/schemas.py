@@ -220,7 +220,7 @@ class AnalysisOptions(BaseModel):
     """What the analysis workflow needs from settings (never secrets: inputs live in history)."""
 
     frame_timestamps: list[float] = Field(default_factory=lambda: [0.0, 3.0, 10.0])
-    frame_max_edge: int = 1280
+    frame_max_edge: int = 1024
     idle_timeout_seconds: float = 7 * 24 * 3600
 
 
