@@ -55,13 +55,15 @@ def build_activities(
     anthropic: AsyncAnthropic | None,
 ) -> tuple[list[Callable[..., Any]], list[Callable[..., Any]]]:
     """(activities for ugc-main, activities for ugc-media)."""
-    from activities.claude_vision import ClaudeVision
-
     storage = StorageActivities(s3, http, settings.multipart_chunk_bytes)
     records = RecordsActivities(sessionmaker)
     analysis_records = AnalysisRecordsActivities(sessionmaker)
     media = MediaActivities(s3)
-    claude = ClaudeVision(anthropic, settings.claude_model) if anthropic is not None else None
+    claude = None
+    if anthropic is not None:  # imported only when used: the SDK alone costs a worker ~35 MB
+        from activities.claude_vision import ClaudeVision
+
+        claude = ClaudeVision(anthropic, settings.claude_model)
     vision = VisionActivities(s3, sessionmaker, claude)
     clip_records = ClipRecordsActivities(sessionmaker)
     clip_media = ClipMediaActivities(s3)
