@@ -34,11 +34,17 @@ def up(
 
 
 @app.command()
-def worker() -> None:
-    """Run the Temporal worker (task queues ugc-main and ugc-media) until Ctrl-C or SIGTERM."""
+def worker(
+    queues: Annotated[
+        str | None,
+        typer.Option(help="'all' (default: WORKER_QUEUES) or a comma list of main, media, transfer"),
+    ] = None,
+) -> None:
+    """Run the Temporal worker until Ctrl-C or SIGTERM: ugc-main (workflows, database, Claude),
+    ugc-media (FFmpeg) and ugc-transfer (video uploads), all in one process or split apart."""
     import worker as worker_module
 
-    asyncio.run(worker_module.main())
+    asyncio.run(worker_module.main(queues))
 
 
 @app.command()

@@ -89,6 +89,7 @@ class Settings(BaseSettings):
 
     # --- worker ---
     worker_graceful_shutdown_seconds: float = 30.0
+    worker_queues: str = Field("all", description="'all' or a comma list of main, media, transfer")
     media_concurrency: int = 0  # 0: CPU count
 
     @field_validator("presign_expiration_seconds")

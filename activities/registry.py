@@ -1,4 +1,5 @@
-"""Builds every activity instance from the injected clients, split by task queue."""
+"""Builds the activity instances of each task queue from injected clients; heavy imports stay lazy so a
+transfer-only worker never loads SQLAlchemy, PyAV or OpenCV."""
 
 from __future__ import annotations
 
@@ -6,22 +7,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.analysis_records import AnalysisRecordsActivities
-from activities.campaigns import CampaignActivities
-from activities.clip_media import ClipMediaActivities
-from activities.clip_records import ClipRecordsActivities
-from activities.learning import LearningActivities
-from activities.media import MediaActivities
-from activities.records import RecordsActivities
-from activities.storage import StorageActivities
-from activities.vision import VisionActivities
 from settings import Settings
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
     from types_aiobotocore_s3 import S3Client
+
+Activities = list[Callable[..., Any]]
 
 
 def download_client(settings: Settings) -> httpx.AsyncClient:
@@ -41,38 +35,44 @@ def anthropic_client(settings: Settings) -> AsyncAnthropic | None:
     from activities.claude_vision import make_anthropic_client
 
     return make_anthropic_client(
-        settings.anthropic_api_key.get_secret_value(),
-        settings.anthropic_base_url,
-        settings.claude_timeout_seconds,
+        settings.anthropic_api_key.get_secret_value(), settings.anthropic_base_url, settings.claude_timeout_seconds
     )
 
 
-def build_activities(
+def transfer_activities(settings: Settings, s3: S3Client, http: httpx.AsyncClient) -> Activities:
+    """ugc-transfer: streaming video in and out of the buckets."""
+    from activities.storage import StorageActivities
+
+    storage = StorageActivities(s3, http, settings.multipart_chunk_bytes)
+    return [storage.fetch_video, storage.publish_object, storage.delete_objects]
+
+
+def main_activities(
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
     s3: S3Client,
-    http: httpx.AsyncClient,
     anthropic: AsyncAnthropic | None,
-) -> tuple[list[Callable[..., Any]], list[Callable[..., Any]]]:
-    """(activities for ugc-main, activities for ugc-media)."""
-    storage = StorageActivities(s3, http, settings.multipart_chunk_bytes)
-    records = RecordsActivities(sessionmaker)
-    analysis_records = AnalysisRecordsActivities(sessionmaker)
-    media = MediaActivities(s3)
+) -> Activities:
+    """ugc-main: database writes, Claude calls, campaign decisions, learning."""
+    from activities.analysis_records import AnalysisRecordsActivities
+    from activities.campaigns import CampaignActivities
+    from activities.clip_records import ClipRecordsActivities
+    from activities.learning import LearningActivities
+    from activities.records import RecordsActivities
+    from activities.vision import VisionActivities
+
     claude = None
     if anthropic is not None:  # imported only when used: the SDK alone costs a worker ~35 MB
         from activities.claude_vision import ClaudeVision
 
         claude = ClaudeVision(anthropic, settings.claude_model)
+    records = RecordsActivities(sessionmaker)
+    analysis_records = AnalysisRecordsActivities(sessionmaker)
     vision = VisionActivities(s3, sessionmaker, claude)
     clip_records = ClipRecordsActivities(sessionmaker)
-    clip_media = ClipMediaActivities(s3)
     campaigns = CampaignActivities(sessionmaker)
     learning = LearningActivities(sessionmaker)
-    main: list[Callable[..., Any]] = [
-        storage.fetch_video,
-        storage.publish_object,
-        storage.delete_objects,
+    return [
         records.upsert_benchmark,
         records.record_ingest_failure,
         analysis_records.set_analysis_status,
@@ -88,11 +88,21 @@ def build_activities(
         learning.allocate_budget,
         learning.train_platform_weights,
     ]
-    media_activities: list[Callable[..., Any]] = [
+
+
+def media_activities(sessionmaker: async_sessionmaker[AsyncSession], s3: S3Client) -> Activities:
+    """ugc-media: FFmpeg probing, frames, local analysis, shot detection and clip cutting."""
+    from activities.clip_media import ClipMediaActivities
+    from activities.media import MediaActivities
+    from activities.vision import VisionActivities
+
+    media = MediaActivities(s3)
+    vision = VisionActivities(s3, sessionmaker, None)
+    clip_media = ClipMediaActivities(s3)
+    return [
         media.probe_video,
         media.extract_frames,
         vision.analyze_frames_locally,
         clip_media.detect_shots,
         clip_media.cut_clip,
     ]
-    return main, media_activities

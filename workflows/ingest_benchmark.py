@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
         VideoProbe,
     )
     from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id
-    from workflows.queues import TASK_QUEUE_MEDIA
+    from workflows.queues import TASK_QUEUE_MEDIA, TASK_QUEUE_TRANSFER
 
 TRANSFER_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
@@ -112,6 +112,7 @@ class IngestBenchmarkWorkflow:
                         "sha256": stored.sha256,
                     },
                 ),
+                task_queue=TASK_QUEUE_TRANSFER,
                 start_to_close_timeout=FETCH_TIMEOUT,
                 retry_policy=TRANSFER_RETRY,
             )
@@ -171,6 +172,7 @@ class IngestBenchmarkWorkflow:
         return await workflow.execute_activity_method(
             StorageActivities.fetch_video,
             FetchVideoInput(url=source.url, dest_key=staging_key, max_bytes=params.max_bytes),
+            task_queue=TASK_QUEUE_TRANSFER,
             start_to_close_timeout=FETCH_TIMEOUT,
             heartbeat_timeout=HEARTBEAT_TIMEOUT,
             retry_policy=TRANSFER_RETRY,
@@ -202,6 +204,7 @@ class IngestBenchmarkWorkflow:
         await workflow.execute_activity_method(
             StorageActivities.delete_objects,
             DeleteObjectsInput(keys=doomed),
+            task_queue=TASK_QUEUE_TRANSFER,
             start_to_close_timeout=SHORT_TIMEOUT,
             retry_policy=RECORDS_RETRY,
         )

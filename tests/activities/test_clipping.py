@@ -154,8 +154,11 @@ def test_presigned_query_strings_never_reach_the_error_message() -> None:
     assert "X-Amz" not in tail and "https://s3.local/b/k.mp4?<redacted>" in tail
 
 
-def test_the_summary_line_is_what_loudness_is_read_from() -> None:
+def test_the_block_lines_are_what_loudness_is_read_from() -> None:
+    # ebur128's per-100-ms lines at verbose level; the summary's "I:" is recomputed per span, never read
     stderr = (
+        "[Parsed_ebur128_0 @ 0x1] t: 0.399979   TARGET:-23 LUFS    M: -34.4 S:-120.7     I: -34.4 LUFS  LRA: 0.0 LU\n"
+        "[Parsed_ebur128_0 @ 0x1] t: 0.499979   TARGET:-23 LUFS    M:-120.7 S:-120.7     I: -34.2 LUFS  LRA: 0.0 LU\n"
         "[Parsed_ebur128_0] Summary:\n\n  Integrated loudness:\n    I:         -19.7 LUFS\n    Threshold: -30.0 LUFS"
     )
-    assert clipping._INTEGRATED.findall(stderr) == ["-19.7"]
+    assert clipping._BLOCK.findall(stderr) == [("0.399979", "-34.4"), ("0.499979", "-120.7")]

@@ -4,7 +4,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.clip_plan import SAME_CLIP_S, WHOLE, ClipPlan, plan_clips, platform_windows, shot_boundaries
+from domain.clip_plan import (
+    SAME_CLIP_S,
+    WHOLE,
+    ClipPlan,
+    Samples,
+    ShotPass,
+    copy_plan,
+    plan_clips,
+    platform_windows,
+    shot_boundaries,
+    span_loudness,
+    span_pairs,
+)
 from domain.platforms import PLATFORM_SPECS
 
 EVERY_2S = [2.0 * i for i in range(1, 30)]
@@ -134,3 +146,43 @@ def test_every_plan_lies_in_the_video_and_starts_on_a_boundary(
     if horizontal and cap > 1:
         assert sum(p.vertical_crop for p in plans) * 2 == len(plans)
     assert plans == plan_clips(cuts, duration, width, height, cap)
+
+
+def test_a_span_has_the_sample_pairs_wholly_inside_it() -> None:
+    times = [0.0, 1 / 6, 2 / 6, 3 / 6, 4 / 6]
+    # the pair straddling the start is the cut the clip opens on; the one reaching the end is past it
+    assert span_pairs(times, 1 / 6, 0.6) == [1, 2]
+    assert span_pairs(times, 0.0, 10.0) == [0, 1, 2, 3]
+    # cut times are rounded to the millisecond: a sample 0.3 ms before the start is still the start's frame
+    assert span_pairs(times, round(1 / 6, 3), 10.0)[0] == 1
+
+
+def test_span_loudness_gates_as_bs1770() -> None:
+    # 400 ms blocks every 100 ms, (block end, LUFS): 2 s at -20, then 2 s at -40 (more than 10 LU below: gated)
+    blocks = [(round(0.1 * i, 1), -20.0 if i <= 20 else -40.0) for i in range(4, 41)]
+    assert span_loudness(blocks, 0.0, 4.0) == -20.0
+    assert span_loudness(blocks, 2.5, 4.0) == -40.0
+    # two levels 6 LU apart, both kept: the mean of their energies
+    close = [(round(0.1 * i, 1), -20.0 if i % 2 else -26.0) for i in range(4, 40)]
+    assert span_loudness(close, 0.0, 4.0) == pytest.approx(10 * math.log10((10**-2 + 10**-2.6) / 2), abs=0.05)
+    # silence reads as the absolute gate; no block inside the span means nothing to say
+    assert span_loudness([(t, -120.7) for t, _ in blocks], 0.0, 4.0) == -70.0
+    assert span_loudness(blocks, 1.0, 1.2) is None
+
+
+def _shots(**extra: object) -> ShotPass:
+    return ShotPass(duration_s=10.0, width=1920, height=1080, cut_times_s=[3.0], original=Samples(), **extra)
+
+
+def test_a_clip_is_copied_only_from_a_keyframe_on_its_first_frame() -> None:
+    # the crop: no B-frames, keyframes on the shot starts; the source: B-frames (dts lags pts)
+    crop = [(i / 30, i / 30) for i in range(300)]
+    source = [(-2 / 30, 0.0), *(((i - 2) / 30, (i + 2) / 30) for i in range(1, 298))]
+    shots = _shots(vertical_packets=crop, vertical_keyframes_s=[0.0, 2.0, 3.0], source_packets=source)
+    # stop at the first packet showing the end frame: nothing past the clip's end is shown
+    assert copy_plan(shots, 3.0, 6.0, True) == ("vertical", pytest.approx(6.0))
+    assert copy_plan(shots, round(100 / 30, 3), 6.0, True) is None  # no keyframe there: re-encoded
+    assert copy_plan(shots, 0.0, 9.0, False) == ("source", pytest.approx(266 / 30))  # the P before 9 s
+    assert copy_plan(shots, 0.0, 10.0, False) == ("source", None)  # to the end
+    assert copy_plan(shots, 3.0, 9.0, False) is None  # a later start of the source is re-encoded
+    assert copy_plan(_shots(), 0.0, 9.0, False) is None  # a source unfit to copy (no packets listed)

@@ -23,7 +23,7 @@ from models.schemas import CreateCampaignInput, PlatformDecision, ScorePlatformI
 from models.tables import BestClipDecision, Campaign, Clip, PatternPerformance, SocialSyncLedger, VideoAsset
 from settings import Settings
 from tests.conftest import bearer
-from workflows import ALL_WORKFLOWS
+from workflows.catalog import ALL_WORKFLOWS
 
 pytestmark = pytest.mark.usefixtures("worker")
 

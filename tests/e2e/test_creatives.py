@@ -17,7 +17,7 @@ from api.video_urls import generate_client_video_access_url
 from devstack.samples import make_test_video, make_text_file, make_truncated_copy
 from settings import Settings
 from tests.conftest import TEST_MAX_VIDEO_BYTES, bearer
-from workflows import ALL_WORKFLOWS
+from workflows.catalog import ALL_WORKFLOWS
 
 pytestmark = pytest.mark.usefixtures("worker")
 

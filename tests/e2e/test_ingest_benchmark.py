@@ -20,7 +20,7 @@ from models.db import make_engine, make_sessionmaker
 from models.tables import Creative, PatternPerformance
 from settings import Settings
 from tests.conftest import TEST_MAX_VIDEO_BYTES, bearer
-from workflows import ALL_WORKFLOWS
+from workflows.catalog import ALL_WORKFLOWS
 
 pytestmark = pytest.mark.usefixtures("worker")
 

@@ -32,8 +32,8 @@ from models.schemas import (
     ProbeVideoInput,
     VideoProbe,
 )
-from workflows import ALL_WORKFLOWS
 from workflows.analyze_creative import AnalyzeCreativeWorkflow
+from workflows.catalog import ALL_WORKFLOWS
 from workflows.queues import TASK_QUEUE_MAIN, TASK_QUEUE_MEDIA
 
 INSIGHTS = CreativeInsights(

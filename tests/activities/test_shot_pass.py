@@ -1,0 +1,135 @@
+"""One decode of a video: cuts pinned to their shot's first frame, the 9:16 crop with an IDR there, clips copied."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+import activities.shot_pass as shot_pass_module
+from activities.clip_media import span_features
+from activities.clipping import clip_features, copy_clip
+from activities.local_analyzer import measure_video
+from activities.shot_pass import shot_pass
+from devstack.samples import ffmpeg_exe
+from domain.clip_plan import ShotPass, copy_plan
+
+SHOTS = [2.0, 2.5, 1.5, 3.0, 3.0]  # 12 s at 30 fps: hard cuts at 2.0, 4.5, 6.0 and 9.0 s
+CUTS = [2.0, 4.5, 6.0, 9.0]
+SOURCES = ["testsrc2", "smptehdbars", "rgbtestsrc"]  # their luma histograms differ a lot
+QUIET = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
+
+
+def _render(path: Path, size: str = "640x360", codec: tuple[str, ...] = ("-c:v", "libx264", "-bf", "2")) -> Path:
+    """Test patterns taking turns (each change a hard cut), a keyframe every 2 s, a tone."""
+    shots = [f"{SOURCES[i % 3]}=s={size}:r=30,trim=duration={d},format=yuv420p[v{i}]" for i, d in enumerate(SHOTS)]
+    graph = ";".join(shots) + ";" + "".join(f"[v{i}]" for i in range(len(SHOTS))) + f"concat=n={len(SHOTS)}[v]"
+    subprocess.run(
+        [*QUIET, "-filter_complex", graph, "-f", "lavfi", "-i", f"sine=frequency=440:duration={sum(SHOTS)}",
+         "-map", "[v]", "-map", "0:a", *codec, "-g", "60", "-sc_threshold", "0", "-c:a", "aac", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pass")
+
+
+@pytest.fixture(scope="module")
+def source(work: Path) -> Path:
+    return _render(work / "source.mp4")
+
+
+@pytest.fixture(scope="module")
+def shots(source: Path, work: Path) -> ShotPass:
+    return shot_pass(str(source), work / "vertical.mp4", 1920)
+
+
+def _rgb(frame: av.VideoFrame, centre_width: int | None = None) -> np.ndarray:
+    """Mean colour of a frame (of its centre columns when given): which shot it belongs to."""
+    rgb = frame.to_ndarray(format="rgb24").astype(float)
+    if centre_width is not None:
+        left = (rgb.shape[1] - centre_width) // 2
+        rgb = rgb[:, left : left + centre_width]
+    return rgb.mean(axis=(0, 1))
+
+
+def _frames(path: Path) -> list[av.VideoFrame]:
+    with av.open(str(path)) as container:
+        return list(container.decode(video=0))
+
+
+def test_cuts_are_the_first_frames_of_the_shots_and_the_crop_has_an_idr_on_each(
+    source: Path, shots: ShotPass, work: Path
+) -> None:
+    assert shots.cut_times_s == CUTS
+    # the analyzer's own detector, whose cuts are sample midpoints up to 1/12 s early, finds the same ones
+    assert measure_video(str(source)).cut_times_s == pytest.approx(CUTS, abs=0.1)
+    assert (shots.width, shots.height, shots.duration_s) == (640, 360, 12.0)
+    assert set(CUTS) <= set(shots.vertical_keyframes_s) and shots.vertical is not None
+    assert len(shots.vertical.times) == len(shots.original.times) == len(shots.original.scores) + 1
+    with av.open(str(work / "vertical.mp4")) as crop:
+        video = crop.streams.video[0]
+        assert (video.codec_context.width, video.codec_context.height) == (202, 360)  # clip_filter's 9:16 crop
+        assert crop.streams.audio and video.frames == 360
+    # H.264 4:2:0 within 1920 px at time 0: fit to be an original clip as it is
+    assert shots.source_packets and shots.audio_is_aac and shots.loudness_blocks
+
+
+def test_a_vertical_clip_copied_from_the_crop_opens_on_its_shot_and_measures_as_if_decoded(
+    source: Path, shots: ShotPass, work: Path
+) -> None:
+    plan = copy_plan(shots, 4.5, 9.0, True)
+    assert plan is not None and plan[0] == "vertical"
+    clip = copy_clip(str(work / "vertical.mp4"), work / "v.mp4", (4.5, 9.0), plan[1], shots.audio_is_aac, None)
+    frames, original = _frames(clip), _frames(source)
+    assert len(frames) == 135  # 4.5 s: nothing before the cut at 4.5, nothing from the cut at 9.0
+    first, last = _rgb(frames[0]), _rgb(frames[-1])
+    assert np.abs(first - _rgb(original[135], 202)).max() < 8 < np.abs(first - _rgb(original[134], 202)).max()
+    assert np.abs(last - _rgb(original[269], 202)).max() < 8 < np.abs(last - _rgb(original[270], 202)).max()
+    assert shots.vertical is not None
+    fast = span_features(clip, shots.vertical, shots.loudness_blocks, (4.5, 9.0))
+    slow = clip_features(clip)
+    assert fast.model_dump(exclude={"loudness_lufs"}) == slow.model_dump(exclude={"loudness_lufs"})
+    assert fast.loudness_lufs == pytest.approx(slow.loudness_lufs, abs=0.5)
+    assert (fast.width, fast.height, fast.duration_s, fast.cuts_per_5s) == (202, 360, 4.5, pytest.approx(1.111))
+
+
+def test_an_original_clip_from_the_first_frame_is_the_source_s_own_stream(
+    source: Path, shots: ShotPass, work: Path
+) -> None:
+    plan = copy_plan(shots, 0.0, 6.0, False)
+    assert plan is not None and plan[0] == "source"
+    clip = copy_clip(str(source), work / "o.mp4", (0.0, 6.0), plan[1], shots.audio_is_aac, None)
+    frames, original = _frames(clip), _frames(source)
+    # B-frames: the copy stops at a whole decodable prefix, up to two frames short, never past the cut at 6.0
+    assert 178 <= len(frames) <= 180
+    assert np.abs(_rgb(frames[-1]) - _rgb(original[len(frames) - 1])).max() < 1
+    with av.open(str(source)) as src, av.open(str(clip)) as out:
+        packets = [bytes(p) for p in out.demux(video=0) if p.size][:30]
+        assert packets == [bytes(p) for p in src.demux(video=0) if p.size][:30]  # not re-encoded
+    assert copy_plan(shots, 2.0, 15.0, False) is None  # a later start of the source is re-encoded
+
+
+def test_a_crop_ffmpeg_refuses_is_dropped_and_the_cuts_still_found(
+    source: Path, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shot_pass_module, "CROP_X264", {"preset": "no-such-preset"})
+    shots = shot_pass(str(source), work / "refused.mp4", 1920)
+    assert shots.cut_times_s == CUTS
+    assert shots.vertical is None and not shots.vertical_keyframes_s
+    assert copy_plan(shots, 4.5, 9.0, True) is None  # its vertical clips get re-encoded instead
+    assert shots.loudness_blocks  # read from the source itself
+
+
+def test_a_vertical_source_in_another_codec_is_neither_cropped_nor_copied(work: Path) -> None:
+    source = _render(work / "mpeg4.mp4", "360x640", ("-c:v", "mpeg4", "-q:v", "5"))
+    shots = shot_pass(str(source), work / "none.mp4", 1920)
+    assert shots.cut_times_s == CUTS and (shots.width, shots.height) == (360, 640)
+    assert shots.vertical is None and not shots.source_packets
+    assert copy_plan(shots, 0.0, 6.0, False) is None
