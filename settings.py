@@ -77,7 +77,8 @@ class Settings(BaseSettings):
     max_video_bytes: int = Field(500 * 1024 * 1024, gt=0)
     download_timeout_seconds: float = Field(30.0, gt=0, description="connect/read timeout per request")
     download_max_redirects: int = Field(5, ge=0, le=20)
-    multipart_chunk_bytes: int = Field(8 * 1024 * 1024, ge=5 * 1024 * 1024)
+    # S3's smallest part: with two parts in flight a transfer holds ~15 MB whatever the file size
+    multipart_chunk_bytes: int = Field(5 * 1024 * 1024, ge=5 * 1024 * 1024)
     presign_expiration_seconds: int = Field(3600, gt=0)
 
     # --- learning ---

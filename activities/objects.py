@@ -42,15 +42,20 @@ class UploadResult:
 
 
 async def _rechunk(chunks: AsyncIterator[bytes], part_bytes: int) -> AsyncIterator[bytes]:
-    """Group arbitrary chunks into parts of part_bytes (the last may be smaller)."""
-    buffer = bytearray()
+    """Group arbitrary chunks into parts of part_bytes (the last may be smaller), one copy per part."""
+    pieces: list[bytes] = []
+    held = 0
     async for chunk in chunks:
-        buffer += chunk
-        while len(buffer) >= part_bytes:
-            yield bytes(buffer[:part_bytes])
-            del buffer[:part_bytes]
-    if buffer:
-        yield bytes(buffer)
+        while held + len(chunk) >= part_bytes:
+            cut = part_bytes - held
+            pieces.append(chunk[:cut])
+            yield b"".join(pieces)
+            pieces, held, chunk = [], 0, chunk[cut:]
+        if chunk:
+            pieces.append(chunk)
+            held += len(chunk)
+    if held:
+        yield b"".join(pieces)
 
 
 async def stream_to_object(
@@ -60,7 +65,7 @@ async def stream_to_object(
     *,
     max_bytes: int,
     part_bytes: int = 8 * 1024 * 1024,
-    parallel_parts: int = 3,
+    parallel_parts: int = 2,
     content_type: str = "application/octet-stream",
     on_part: Callable[[int], Any] | None = None,
 ) -> UploadResult:

@@ -17,7 +17,7 @@ from models.schemas import DeleteObjectsInput, Done, FetchVideoInput, PublishObj
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
 
-READ_CHUNK_BYTES = 1024 * 1024
+READ_CHUNK_BYTES = 256 * 1024  # small reads: the part being assembled is the only large buffer
 # a 4xx other than these means the URL itself is wrong: retrying cannot help
 RETRYABLE_CLIENT_STATUSES = {408, 425, 429}
 
