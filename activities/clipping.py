@@ -25,6 +25,7 @@ from activities.local_analyzer import (
     measure_video,
     pacing_label,
 )
+from domain.clip_plan import TIME_EPS_S, span_loudness
 from domain.rules import ClipFeatures
 
 _ffmpeg = functools.cache(imageio_ffmpeg.get_ffmpeg_exe)  # the bundled binary, looked up on first use
@@ -37,8 +38,10 @@ FACE_FRAME_MAX_EDGE = 640  # detect_faces shrinks to 640 anyway: encoding a larg
 FACE_JPEG_QUALITY = 85
 STDERR_TAIL_LINES = 15
 _URL_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
-# the summary's "I: -23.4 LUFS"; the last match is taken, in case a build still logs per-frame lines
-_INTEGRATED = re.compile(r"\bI:\s*(-?(?:\d+(?:\.\d*)?|inf))\s*LUFS")
+# a block line: "t: 0.399979   TARGET:-23 LUFS    M: -34.4 S:-120.7 ..." (M: the last 400 ms)
+_BLOCK = re.compile(r"\bt:\s*(\d+(?:\.\d*)?)\s+TARGET:.*?\bM:\s*(-?(?:\d+(?:\.\d*)?|inf))")
+
+Beat = Callable[[str], None] | None
 
 
 class ClipCutFailed(RuntimeError):
@@ -71,37 +74,55 @@ def cut_clip(
     vertical_crop: bool,
     max_edge: int = DEFAULT_MAX_EDGE,
     *,
-    heartbeat: Callable[[str], None] | None = None,
+    heartbeat: Beat = None,
     timeout_s: float = CUT_TIMEOUT_S,
 ) -> Path:
     """Re-encode [start_s, end_s) of a local path or http(s) URL into an H.264/AAC faststart MP4 at dest."""
     if not (math.isfinite(start_s) and math.isfinite(end_s) and 0.0 <= start_s < end_s) or max_edge < 2:
         raise ValueError(f"invalid clip span {start_s!r}..{end_s!r} or max_edge {max_edge!r}")
-    dest = Path(dest)
+    # input seeking jumps to the keyframe before start, then decodes (and drops) up to it exactly; a cut time
+    # is its frame's time rounded to the millisecond, so 1 ms early keeps that frame and no earlier one
+    seek = max(0.0, start_s - TIME_EPS_S)
+    # the first video stream and the first audio stream if there is one (the '?')
+    args = ["-ss", f"{seek:.3f}", *_input(source), "-t", f"{end_s - start_s:.3f}", "-map", "0:v:0", "-map", "0:a:0?"]
+    args += ["-sn", "-dn", "-map_metadata", "-1", "-vf", clip_filter(vertical_crop, max_edge), *video_codec_args()]
+    return _to_mp4([*args, "-c:a", "aac", "-b:a", "128k"], Path(dest), (start_s, end_s), heartbeat, timeout_s)
+
+
+def copy_clip(source: str, dest: Path, span: tuple[float, float], stop_s: float | None, aac: bool, beat: Beat) -> Path:
+    """Copy source's streams from its keyframe at span[0], without the packets decoded from stop_s on (None: all)."""
+    # 1 ms past the keyframe lands on it, not the one before; the copy stops at the first packet decoded at -t (a
+    # decode-order prefix always decodes); a seek may start the audio a packet early: both then shift to 0
+    offset = span[0] + TIME_EPS_S if span[0] > 0 else 0.0
+    shift = ("-avoid_negative_ts", "make_zero") if offset else ()
+    args = [*(("-ss", f"{offset:.3f}") if offset else ()), *_input(source), "-map", "0:v:0", "-map", "0:a:0?"]
+    args += [*(("-t", f"{stop_s - offset - 0.0005:.4f}") if stop_s is not None else ()), "-sn", "-dn", *shift]
+    audio = ["-c:a", "copy"] if aac else ["-c:a", "aac", "-b:a", "128k"]
+    return _to_mp4([*args, "-map_metadata", "-1", "-c:v", "copy", *audio], Path(dest), span, beat, CUT_TIMEOUT_S)
+
+
+def _input(source: str) -> list[str]:
+    """-i source, with reconnect and timeout options when it is an http(s) URL."""
+    is_url = str(source).startswith(("http://", "https://"))
+    return [*(a for k, v in HTTP_OPTIONS.items() for a in (f"-{k}", v) if is_url), "-i", str(source)]
+
+
+def _to_mp4(args: list[str], dest: Path, span: tuple[float, float], beat: Beat, timeout_s: float) -> Path:
+    """Run ffmpeg with args into a faststart MP4 at dest; ClipCutFailed with its words when it fails."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     # written aside and renamed: a retried activity never sees a half-written clip under the final name
     partial = dest.with_name(f".{dest.name}.part")
-    is_url = str(source).startswith(("http://", "https://"))
-    network = [a for k, v in HTTP_OPTIONS.items() for a in (f"-{k}", v)] if is_url else []
-    args = [
-        *("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1", "-y", *network),
-        # input seeking: jumps to the keyframe before start, then decodes (and drops) up to it exactly
-        *("-ss", f"{start_s:.3f}", "-i", str(source), "-t", f"{end_s - start_s:.3f}"),
-        # the first video stream and the first audio stream if there is one (the '?')
-        *("-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn", "-map_metadata", "-1"),
-        *("-vf", clip_filter(vertical_crop, max_edge), *video_codec_args(), "-c:a", "aac", "-b:a", "128k"),
-        *("-movflags", "+faststart", "-f", "mp4", str(partial)),
-    ]
-    span = f"{start_s:.2f}-{end_s:.2f} s"
-    returncode, stderr, timed_out = _run_with_progress(args, end_s - start_s, timeout_s, heartbeat)
-    failure = None
+    head = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1", "-y"]
+    args = [*head, *args, "-movflags", "+faststart", "-f", "mp4", str(partial)]
+    returncode, stderr, timed_out = _run_with_progress(args, span[1] - span[0], timeout_s, beat)
+    what, failure = f"{span[0]:.2f}-{span[1]:.2f} s", None
     if timed_out:
-        failure = f"ffmpeg did not finish cutting {span} within {timeout_s:.0f} s"
+        failure = f"ffmpeg did not finish cutting {what} within {timeout_s:.0f} s"
     elif returncode != 0:
-        failure = f"ffmpeg failed ({returncode}) cutting {span}:\n{_tail(stderr)}"
+        failure = f"ffmpeg failed ({returncode}) cutting {what}:\n{_tail(stderr)}"
     elif _streams(partial)[0] == 0:
         # a start past the source's end "succeeds" with no frames: refuse it here, not in whoever plays it
-        failure = f"the clip {span} has no video frames (past the source's end?)"
+        failure = f"the clip {what} has no video frames (past the source's end?)"
     if failure is not None:
         partial.unlink(missing_ok=True)
         raise ClipCutFailed(failure)
@@ -109,9 +130,7 @@ def cut_clip(
     return dest
 
 
-def _run_with_progress(
-    args: list[str], total_s: float, timeout_s: float, heartbeat: Callable[[str], None] | None
-) -> tuple[int, str, bool]:
+def _run_with_progress(args: list[str], total_s: float, timeout_s: float, heartbeat: Beat) -> tuple[int, str, bool]:
     """Run ffmpeg, beating at most once a second from its -progress lines; (returncode, stderr, timed out)."""
     killed = threading.Event()
 
@@ -144,21 +163,13 @@ def _run_with_progress(
         return returncode, err.read().decode(errors="replace"), killed.is_set()
 
 
-def clip_features(path: Path, *, heartbeat: Callable[[str], None] | None = None) -> ClipFeatures:
+def clip_features(path: Path, *, heartbeat: Beat = None) -> ClipFeatures:
     """Duration, size, audio, cuts per 5 s, dynamic start, face in the first seconds, loudness, pacing."""
-    # the loudness scan runs in its own ffmpeg process alongside the Python-side decode: two cores, both busy
-    # (an unreadable file gets no scan: measure_video then says what is wrong with it)
-    loudness_proc = _start_loudness(path) if _streams(path)[1] else None
-    try:
-        m = measure_video(str(path), heartbeat=heartbeat)
-        if heartbeat is not None:
-            heartbeat("looking for a face in the first seconds")
-        face = face_in_first_seconds(path)
-        lufs = _finish_loudness(loudness_proc) if loudness_proc is not None else None
-    finally:
-        if loudness_proc is not None and loudness_proc.poll() is None:
-            loudness_proc.kill()
-            loudness_proc.communicate()
+    m = measure_video(str(path), heartbeat=heartbeat)
+    if heartbeat is not None:
+        heartbeat("looking for a face in the first seconds")
+    face = face_in_first_seconds(path)
+    lufs = span_loudness(loudness_blocks(str(path)) or [], 0.0, math.inf) if m.has_audio else None
     pacing = pacing_label(m)
     return ClipFeatures(
         duration_s=m.duration_s,
@@ -168,7 +179,7 @@ def clip_features(path: Path, *, heartbeat: Callable[[str], None] | None = None)
         cuts_per_5s=m.cuts_per_5s,
         dynamic_start=m.dynamic_start,
         face_in_first_seconds=face,
-        loudness_lufs=lufs if m.has_audio else None,
+        loudness_lufs=lufs,
         # hook_type and emotion stay None: they are rhetoric, which pixels and levels cannot tell
         pacing=None if pacing == "unknown" else pacing,
     )
@@ -207,28 +218,17 @@ def _early_frames(path: Path) -> list[bytes]:
     return jpegs
 
 
-def _start_loudness(path: Path) -> subprocess.Popen[str]:
-    """An ffmpeg running ebur128 over the first audio stream only (-vn: the picture is not decoded)."""
-    # framelog=verbose moves the ten-per-second progress lines below the info level: only the summary is printed
-    args = ["-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-map", "0:a:0", "-vn", "-sn", "-dn"]
-    args += ["-af", "ebur128=framelog=verbose", "-f", "null", "-"]
-    return subprocess.Popen(
-        [_ffmpeg(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace"
-    )
-
-
-def _finish_loudness(proc: subprocess.Popen[str]) -> float | None:
-    """The integrated loudness the process printed; None when it failed or printed no finite value."""
+def loudness_blocks(source: str) -> list[tuple[float, float]] | None:
+    """ebur128's momentary loudness of the first audio stream: (block end s, LUFS) per 100 ms; None if unreadable."""
+    # -vn: the picture is not decoded; verbose level is where ebur128 logs its ten-per-second block lines
+    args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "verbose", *_input(source), "-map", "0:a:0", "-vn"]
+    args += ["-sn", "-dn", "-af", "ebur128=framelog=verbose", "-f", "null", "-"]
     try:
-        _, stderr = proc.communicate(timeout=LOUDNESS_TIMEOUT_S)
+        done = subprocess.run([_ffmpeg(), *args], capture_output=True, timeout=LOUDNESS_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
         return None
-    found = _INTEGRATED.findall(stderr) if proc.returncode == 0 else []
-    value = float(found[-1]) if found else math.nan
-    # a silent track reads -70 LUFS (the absolute gate), kept: it is as far off any target as it sounds
-    return value if math.isfinite(value) else None
+    found = _BLOCK.findall(done.stderr.decode(errors="replace"))
+    return [(float(t), float(m)) for t, m in found] if done.returncode == 0 else None
 
 
 def _streams(path: Path) -> tuple[int, bool]:

@@ -1,10 +1,12 @@
-"""Which candidate clips to cut from a video: shot-aligned spans sized to the platforms' duration windows."""
+"""Which candidate clips to cut from a video (shot-aligned, sized to the platforms' windows); what a span inherits."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from pydantic import BaseModel
 
 from domain.platforms import PLATFORM_SPECS
 
@@ -14,6 +16,10 @@ MIN_CLIP_S = 3.0
 SAME_CLIP_S = 0.25
 DEFAULT_MAX_CANDIDATES = 8
 WHOLE = "whole video"
+# cut times are rounded to the millisecond, a frame lasts 17 ms or more: 1 ms tells a frame from the next
+TIME_EPS_S = 1e-3
+# BS.1770 as FFmpeg's ebur128 applies it: 400 ms blocks every 100 ms, gated at -70 LUFS and 10 LU below
+BLOCK_S, BLOCK_STEP_S, ABSOLUTE_GATE_LUFS, RELATIVE_GATE_LU = 0.4, 0.1, -70.0, 10.0
 
 
 @dataclass(frozen=True)
@@ -144,3 +150,73 @@ def _same(a: ClipPlan, b: ClipPlan) -> bool:
 def _order(plan: ClipPlan) -> tuple[float, float, bool]:
     """By start, then length, the original before its crop."""
     return (plan.start_s, plan.duration_s, plan.vertical_crop)
+
+
+def span_pairs(sample_times: Sequence[float], start_s: float, end_s: float) -> list[int]:
+    """Indices i of the sample pairs (i, i+1) wholly inside [start_s, end_s): the pairs a clip of that span has."""
+    # a pair straddling the start is the cut the clip opens on, which the clip itself never shows
+    return [
+        i
+        for i in range(len(sample_times) - 1)
+        if sample_times[i] >= start_s - TIME_EPS_S and sample_times[i + 1] < end_s - TIME_EPS_S
+    ]
+
+
+def span_loudness(blocks: Sequence[tuple[float, float]], start_s: float, end_s: float) -> float | None:
+    """BS.1770 integrated loudness (LUFS) of a span from the source's momentary blocks (block end s, LUFS)."""
+    # a block lies in the span when its 400 ms do, give or take half the 100 ms step between blocks
+    inside = [m for t, m in blocks if t - BLOCK_S >= start_s - BLOCK_STEP_S / 2 and t <= end_s + BLOCK_STEP_S / 2]
+    if not inside:
+        return None
+    loud = [m for m in inside if m > ABSOLUTE_GATE_LUFS]
+    if not loud:
+        return ABSOLUTE_GATE_LUFS  # silence reads as the absolute gate, as ebur128 itself prints it
+    relative_gate = _mean_lufs(loud) - RELATIVE_GATE_LU
+    return round(_mean_lufs([m for m in loud if m > relative_gate]), 1)
+
+
+def _mean_lufs(values: Sequence[float]) -> float:
+    """The loudness of the mean energy of blocks given in LUFS (the -0.691 offset cancels out)."""
+    return 10 * math.log10(sum(10 ** (m / 10) for m in values) / len(values))
+
+
+class Samples(BaseModel):
+    """One framing's sampled thumbnails, as measure_video compares them: pair i joins samples i and i+1."""
+
+    times: list[float] = []
+    scores: list[float] = []  # luma-histogram jump 0..1
+    diffs: list[float] = []  # mean |Δluma| / 255
+
+
+class ShotPass(BaseModel):
+    """What one decode of a source leaves for cutting and measuring its clips (JSON next to the source)."""
+
+    duration_s: float
+    width: int  # displayed (rotation-aware)
+    height: int
+    cut_times_s: list[float]  # the first frame of each shot after the first
+    original: Samples
+    vertical: Samples | None = None  # the 9:16 crop's, when the pass encoded it
+    # (dts, pts) in decode order of what clips may be copied from: the source itself when it is already a
+    # fit deliverable, and the crop, whose keyframes sit on every shot's first frame
+    source_packets: list[tuple[float, float]] = []
+    vertical_packets: list[tuple[float, float]] = []
+    vertical_keyframes_s: list[float] = []
+    has_audio: bool = False
+    audio_is_aac: bool = False  # copied, not re-encoded, into the clips
+    loudness_blocks: list[tuple[float, float]] | None = None  # (block end s, momentary LUFS); None: no audio
+
+
+def copy_plan(shots: ShotPass, start_s: float, end_s: float, vertical: bool) -> tuple[str, float | None] | None:
+    """('vertical'|'source', keep packets decoded before) when the clip can be copied, else None (re-encode)."""
+    if vertical and any(abs(k - start_s) <= TIME_EPS_S for k in shots.vertical_keyframes_s):
+        return "vertical", _keep_before(shots.vertical_packets, end_s)
+    # only from the first frame: a later keyframe of an arbitrary encoder may open on frames needing earlier ones
+    if not vertical and shots.source_packets and start_s <= TIME_EPS_S:
+        return "source", _keep_before(shots.source_packets, end_s)
+    return None
+
+
+def _keep_before(packets: Sequence[tuple[float, float]], end_s: float) -> float | None:
+    """Decode time of the first packet showing a frame at or past end_s (None: to the end): stop there."""
+    return next((dts for dts, pts in packets if pts >= end_s - TIME_EPS_S), None)

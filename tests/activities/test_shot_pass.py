@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
+import uuid
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
 import pytest
+from temporalio.testing import ActivityEnvironment
 
 import activities.shot_pass as shot_pass_module
-from activities.clip_media import span_features
+from activities.clip_media import ClipMediaActivities, span_features
 from activities.clipping import clip_features, copy_clip
 from activities.local_analyzer import measure_video
+from activities.objects import ObjectRef
 from activities.shot_pass import shot_pass
 from devstack.samples import ffmpeg_exe
 from domain.clip_plan import ShotPass, copy_plan
+from domain.rules import ClipFeatures
+from models.schemas import CutClipInput, ShotsInput
+from settings import Settings
 
 SHOTS = [2.0, 2.5, 1.5, 3.0, 3.0]  # 12 s at 30 fps: hard cuts at 2.0, 4.5, 6.0 and 9.0 s
 CUTS = [2.0, 4.5, 6.0, 9.0]
@@ -133,3 +141,32 @@ def test_a_vertical_source_in_another_codec_is_neither_cropped_nor_copied(work: 
     assert shots.cut_times_s == CUTS and (shots.width, shots.height) == (360, 640)
     assert shots.vertical is None and not shots.source_packets
     assert copy_plan(shots, 0.0, 6.0, False) is None
+
+
+async def test_the_activities_store_the_pass_and_copy_clips_from_it_or_re_encode_without_it(
+    s3: Any, stack_settings: Settings, source: Path, work: Path
+) -> None:
+    bucket = stack_settings.r2_client_assets_bucket
+    key = f"assets/tests/{uuid.uuid4()}.mp4"
+    await s3.put_object(Bucket=bucket, Key=key, Body=await asyncio.to_thread(source.read_bytes))
+    media, env = ClipMediaActivities(s3), ActivityEnvironment()
+    shots = await env.run(media.detect_shots, ShotsInput(video_key=f"r2://{bucket}/{key}"))
+    assert (shots.cut_times_s, shots.width, shots.height) == (CUTS, 640, 360)
+
+    async def cut(start: float, end: float, vertical: bool) -> tuple[ClipFeatures, list[av.VideoFrame]]:
+        params = CutClipInput(video_asset_id=uuid.uuid4(), clip_id=uuid.uuid4(), video_key=f"r2://{bucket}/{key}",
+                              clips_bucket=bucket, start_s=start, end_s=end, vertical_crop=vertical)  # fmt: skip
+        out = await env.run(media.cut_clip, params)
+        stored = await s3.get_object(Bucket=bucket, Key=ObjectRef.parse(out.clip_key).key)
+        await asyncio.to_thread((work / "stored.mp4").write_bytes, await stored["Body"].read())
+        return out.features, await asyncio.to_thread(_frames, work / "stored.mp4")
+
+    copied, frames = await cut(4.5, 9.0, True)
+    assert (copied.width, copied.height, len(frames)) == (202, 360, 135)
+    re_encoded, frames = await cut(2.0, 6.0, False)  # a later start of the original: re-encoded from the source
+    assert (re_encoded.width, re_encoded.height, len(frames)) == (640, 360, 120)
+    # without what the pass stored (a run from before it), the clip is cut and measured the old way
+    await s3.delete_object(Bucket=bucket, Key=f"{key}.shots/shots.json")
+    measured, frames = await cut(4.5, 9.0, True)
+    assert measured.model_dump(exclude={"loudness_lufs"}) == copied.model_dump(exclude={"loudness_lufs"})
+    assert measured.loudness_lufs == pytest.approx(copied.loudness_lufs, abs=0.5) and len(frames) == 135

@@ -26,6 +26,16 @@ def _processes_using(data_dir: Path) -> list[str]:
     return found
 
 
+def _gone(data_dir: Path, timeout: float = 15) -> bool:
+    """True once no process uses the data directory (a stopping server may take a moment to exit)."""
+    deadline = time.monotonic() + timeout
+    while _processes_using(data_dir):
+        if time.monotonic() > deadline:
+            pytest.fail(f"still running: {_processes_using(data_dir)}")
+        time.sleep(0.2)
+    return True
+
+
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -83,12 +93,14 @@ def test_up_restart_and_ctrl_c(tmp_path: Path) -> None:
             started = httpx.post(f"{url}/api/v1/benchmarks", headers=headers, data=form, files={"file": handle})
         assert started.status_code == 202, started.text
         workflow = f"{url}/api/v1/workflows/{started.json()['workflow_id']}"
-        deadline = time.monotonic() + 60
-        while httpx.get(workflow, headers=headers).json()["status"] == "RUNNING" and time.monotonic() < deadline:
+        deadline = time.monotonic() + 180
+        while (status := httpx.get(workflow, headers=headers).json()["status"]) == "RUNNING":
+            assert time.monotonic() < deadline, "the ingest did not finish"
             time.sleep(0.5)
+        assert status == "COMPLETED"
     finally:
         assert _interrupt(proc) == 0
-    assert _processes_using(data_dir) == []
+    assert _gone(data_dir)
 
     proc = _up(env, tmp_path)  # same data directory: everything is still there
     try:
@@ -98,4 +110,4 @@ def test_up_restart_and_ctrl_c(tmp_path: Path) -> None:
         assert httpx.get(library["items"][0]["video_url"]).status_code == 200
     finally:
         assert _interrupt(proc) == 0
-    assert _processes_using(data_dir) == []
+    assert _gone(data_dir)
