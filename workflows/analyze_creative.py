@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         ProbeResultInput,
         ProbeVideoInput,
     )
+    from workflows.common import record
     from workflows.queues import TASK_QUEUE_MEDIA
 
 MAX_HISTORY_EVENTS = 2_000
@@ -40,10 +41,8 @@ VISION_RETRY = RetryPolicy(
     maximum_attempts=8,
     non_retryable_error_types=[*NON_RETRYABLE_TYPES, "VisionRejected", "VisionNotConfigured"],
 )
-RECORDS_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 MEDIA_TIMEOUT = timedelta(minutes=10)
 VISION_TIMEOUT = timedelta(minutes=3)
-RECORDS_TIMEOUT = timedelta(seconds=60)
 HEARTBEAT_TIMEOUT = timedelta(seconds=60)
 
 
@@ -147,12 +146,12 @@ class AnalyzeCreativeWorkflow:
             )
         except ActivityError as err:
             reason, error_type = _cause(err)
-            await self._record(AnalysisRecordsActivities.record_probe, ProbeResultInput(
+            await record(AnalysisRecordsActivities.record_probe, ProbeResultInput(
                 creative_id=params.creative_id, probe=None, reason=reason
             ))  # fmt: skip
             self._phase = "failed"
             raise ApplicationError(reason, type=error_type, non_retryable=True) from err
-        await self._record(
+        await record(
             AnalysisRecordsActivities.record_probe,
             ProbeResultInput(creative_id=params.creative_id, probe=probe),
         )
@@ -162,7 +161,7 @@ class AnalyzeCreativeWorkflow:
         analysis_id = workflow.uuid4()
         set_status = AnalysisRecordsActivities.set_analysis_status
         self._phase = f"analyzing ({trigger.value}): extracting frames"
-        await self._record(set_status, AnalysisStatusInput(creative_id=params.creative_id, analysis_status="analyzing"))
+        await record(set_status, AnalysisStatusInput(creative_id=params.creative_id, analysis_status="analyzing"))
         try:
             frames = await workflow.execute_activity_method(
                 MediaActivities.extract_frames,
@@ -206,26 +205,18 @@ class AnalyzeCreativeWorkflow:
         except ActivityError as err:
             reason, _ = _cause(err)
             self._last_error = reason
-            await self._record(set_status, AnalysisStatusInput(
+            await record(set_status, AnalysisStatusInput(
                 creative_id=params.creative_id, analysis_status="failed", reason=reason
             ))  # fmt: skip
             return
         self._phase = f"analyzing ({trigger.value}): saving"
-        await self._record(
+        await record(
             AnalysisRecordsActivities.apply_analysis,
             ApplyAnalysisInput(
                 creative_id=params.creative_id, analysis_id=answer.analysis_id, insights=answer.insights
             ),
         )
         self._last_error = None
-
-    async def _record(self, method: object, arg: object) -> None:
-        await workflow.execute_activity_method(
-            method,  # type: ignore[arg-type]
-            arg,
-            start_to_close_timeout=RECORDS_TIMEOUT,
-            retry_policy=RECORDS_RETRY,
-        )
 
 
 def _cause(err: ActivityError) -> tuple[str, str]:

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         ProbeVideoInput,
         ShotsInput,
     )
+    from workflows.common import record
     from workflows.queues import TASK_QUEUE_MEDIA
 
 MEDIA_RETRY = RetryPolicy(
@@ -33,10 +34,8 @@ MEDIA_RETRY = RetryPolicy(
     maximum_attempts=4,
     non_retryable_error_types=NON_RETRYABLE_TYPES,
 )
-RECORDS_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 MEDIA_TIMEOUT = timedelta(minutes=15)
 HEARTBEAT_TIMEOUT = timedelta(seconds=90)
-RECORDS_TIMEOUT = timedelta(seconds=60)
 
 
 def prepare_clips_workflow_id(video_asset_id: object) -> str:
@@ -69,13 +68,13 @@ class PrepareClipsWorkflow:
         except ActivityError as err:
             cause = err.cause
             reason = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
-            await self._record(
+            await record(
                 ClipRecordsActivities.record_asset_probe,
                 AssetProbeInput(video_asset_id=params.video_asset_id, probe=None, reason=reason),
             )
             error_type = cause.type if isinstance(cause, ApplicationError) and cause.type else "InvalidVideo"
             raise ApplicationError(reason, type=error_type, non_retryable=True) from err
-        await self._record(
+        await record(
             ClipRecordsActivities.record_asset_probe, AssetProbeInput(video_asset_id=params.video_asset_id, probe=probe)
         )
         self._phase = "finding shot boundaries"
@@ -92,7 +91,7 @@ class PrepareClipsWorkflow:
         self._phase = f"cutting {len(plans)} clips"
         outcomes = await asyncio.gather(*(self._clip(params, plan) for plan in plans))
         ready = sum(outcomes)
-        await self._record(
+        await record(
             ClipRecordsActivities.finish_asset,
             FinishAssetInput(video_asset_id=params.video_asset_id, ready=ready, failed=len(plans) - ready),
         )
@@ -112,7 +111,7 @@ class PrepareClipsWorkflow:
             "end_s": plan.end_s,
             "variant": variant,
         }
-        await self._record(ClipRecordsActivities.record_clip, ClipRecordInput(status="PENDING", **base))
+        await record(ClipRecordsActivities.record_clip, ClipRecordInput(status="PENDING", **base))
         try:
             cut = await workflow.execute_activity_method(
                 ClipMediaActivities.cut_clip,
@@ -132,20 +131,12 @@ class PrepareClipsWorkflow:
             )
         except ActivityError as err:
             reason = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
-            await self._record(
+            await record(
                 ClipRecordsActivities.record_clip, ClipRecordInput(status="FAILED", failure_reason=reason, **base)
             )
             return False
-        await self._record(
+        await record(
             ClipRecordsActivities.record_clip,
             ClipRecordInput(status="READY", clip_key=cut.clip_key, features=cut.features, **base),
         )
         return True
-
-    async def _record(self, method: object, arg: object) -> None:
-        await workflow.execute_activity_method(
-            method,  # type: ignore[arg-type]
-            arg,
-            start_to_close_timeout=RECORDS_TIMEOUT,
-            retry_policy=RECORDS_RETRY,
-        )

@@ -1,0 +1,103 @@
+"""PrepareClipsWorkflow through the API: a horizontal, a silent and a 5 s video clip and score sensibly."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.worker import Replayer
+
+from api.auth import issue_token
+from devstack.samples import make_test_video, make_truncated_copy
+from settings import Settings
+from tests.conftest import bearer
+from workflows.catalog import ALL_WORKFLOWS
+
+pytestmark = pytest.mark.usefixtures("worker")
+
+
+async def _prepare(api: httpx.AsyncClient, token: str, path: Path) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        response = await api.post(
+            "/api/v1/video-assets",
+            headers=bearer(token),
+            files={"file": (path.name, handle)},
+            data={"name": path.stem, "product_category": "clips"},
+        )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("name", "width", "height", "seconds", "audio"),
+    [("horizontal", 1280, 720, 20.0, True), ("silent", 360, 640, 12.0, False), ("short", 360, 640, 5.0, True)],
+)
+async def test_clips_are_cut_measured_and_scored(
+    api: httpx.AsyncClient,
+    stack_settings: Settings,
+    temporal: Client,
+    media_dir: Path,
+    name: str,
+    width: int,
+    height: int,
+    seconds: float,
+    audio: bool,
+) -> None:
+    token = issue_token(stack_settings, f"clipper-{uuid.uuid4().hex[:6]}")
+    video = make_test_video(
+        media_dir / f"asset-{name}.mp4", duration_s=seconds, width=width, height=height, audio=audio
+    )
+    started = await _prepare(api, token, video)
+    handle = temporal.get_workflow_handle(started["workflow_id"])
+    result = await handle.result()
+    assert result["clips_ready"] >= 1 and result["clips_failed"] == 0
+    clips = (await api.get(f"/api/v1/video-assets/{started['video_asset_id']}/clips", headers=bearer(token))).json()
+    assert all(clip["status"] == "READY" and clip["clip_key"] for clip in clips)
+    for clip in clips:
+        features = clip["features"]
+        assert 0 <= clip["start_s"] < clip["end_s"] <= seconds + 0.05
+        assert features["duration_s"] == pytest.approx(clip["end_s"] - clip["start_s"], abs=0.2)
+        assert features["has_audio"] is audio
+        assert (features["loudness_lufs"] is None) is (not audio)
+    variants = {clip["variant"] for clip in clips}
+    if width > height:  # a horizontal source also gets 9:16 crops
+        assert variants == {"original", "vertical"}
+        vertical = [c["features"] for c in clips if c["variant"] == "vertical"]
+        assert all(abs(f["width"] / f["height"] - 9 / 16) < 0.02 for f in vertical)
+    else:
+        assert variants == {"original"}
+    if seconds <= 5:
+        assert [(c["start_s"], c["end_s"]) for c in clips] == [(0.0, pytest.approx(5.0, abs=0.05))]
+
+    orchestrated = await api.post(
+        "/campaigns/orchestrate", headers=bearer(token), json={"video_asset_id": started["video_asset_id"]}
+    )
+    assert orchestrated.status_code == 200, orchestrated.text
+    decisions = {d["platform"]: d for d in orchestrated.json()["decisions"]}
+    assert all(0 <= d["score"] <= 1 for d in decisions.values())
+    if width > height:  # TikTok wants 9:16: a crop wins over the 16:9 original
+        winner = next(c for c in clips if c["id"] == decisions["tiktok"]["clip_id"])
+        assert winner["variant"] == "vertical"
+    if not audio:
+        assert decisions["tiktok"]["breakdown"]["audio"] == 0.0
+    history = await handle.fetch_history()
+    await Replayer(workflows=ALL_WORKFLOWS, data_converter=temporal.data_converter).replay_workflow(history)
+
+
+async def test_a_broken_asset_fails_cleanly(
+    api: httpx.AsyncClient, stack_settings: Settings, temporal: Client, media_dir: Path
+) -> None:
+    token = issue_token(stack_settings, "clipper-broken")
+    good = make_test_video(media_dir / "asset-good.mp4", duration_s=6)
+    started = await _prepare(api, token, make_truncated_copy(good, media_dir / "asset-broken.mp4", keep_fraction=0.4))
+    with pytest.raises(WorkflowFailureError) as failure:
+        await temporal.get_workflow_handle(started["workflow_id"]).result()
+    assert getattr(failure.value.cause, "type", None) == "InvalidVideo"
+    refused = await api.post(
+        "/campaigns/orchestrate", headers=bearer(token), json={"video_asset_id": started["video_asset_id"]}
+    )
+    assert refused.status_code == 422 and "refused" in refused.text

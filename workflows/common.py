@@ -1,0 +1,20 @@
+"""What several workflows share: how a plain database write (an idempotent UPDATE/UPSERT) is run."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+# a database write only fails for transient reasons (the rows are keyed by caller-made ids): retry on
+RECORDS_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+RECORDS_TIMEOUT = timedelta(seconds=60)
+
+
+async def record(method: Any, arg: Any) -> None:
+    """Run one records activity to completion."""
+    await workflow.execute_activity_method(
+        method, arg, start_to_close_timeout=RECORDS_TIMEOUT, retry_policy=RECORDS_RETRY
+    )
