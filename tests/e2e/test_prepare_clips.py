@@ -29,7 +29,7 @@ async def _prepare(api: httpx.AsyncClient, token: str, path: Path) -> dict[str, 
             data={"name": path.stem, "product_category": "clips"},
         )
     assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 @pytest.mark.parametrize(
