@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: install run test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
+# each prints a table of ratios against a baseline measured in the same run (bench/README.md)
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.frames
+	$(BIN)/python -m bench.clips
+	$(BIN)/python -m bench.bandit
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
