@@ -11,6 +11,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.errors import INVALID_INPUT
+from activities.records import upsert_row
 from domain.platforms import UnknownPlatform, parse_platform
 from domain.posterior import Evidence
 from domain.rules import DEFAULT_WEIGHTS, DEFAULT_WEIGHTS_VERSION, ClipFeatures, Weights
@@ -117,12 +118,9 @@ class CampaignActivities:
             "spec_version": d.spec_version,
             "num_candidates": d.num_candidates,
         }
-        statement = insert(BestClipDecision).values(**values)
-        updates = {k: statement.excluded[k] for k in values if k not in {"id", "video_asset_id", "platform"}}
         async with self.sessionmaker.begin() as session:
-            await session.execute(
-                statement.on_conflict_do_update(index_elements=["video_asset_id", "platform"], set_=updates)
-            )
+            # UNIQUE (video_asset_id, platform): a later run overwrites the decision in place
+            await upsert_row(session, BestClipDecision, values, keys=("video_asset_id", "platform"))
             meta = {
                 "platform": d.platform,
                 "clip_id": str(d.clip_id),

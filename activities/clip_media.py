@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from temporalio import activity
 
 from activities.heartbeat import threadsafe_heartbeat
-from activities.objects import ObjectRef
+from activities.objects import ObjectRef, presigned_get
 from domain.clip_plan import ShotPass, copy_plan
 from models.schemas import CutClipInput, CutClipOutput, ShotsInput, ShotsOutput
 
@@ -36,11 +36,7 @@ class ClipMediaActivities:
         self.s3 = s3
 
     async def _url(self, key: str) -> str:
-        ref = ObjectRef.parse(key)
-        url: str = await self.s3.generate_presigned_url(
-            "get_object", Params={"Bucket": ref.bucket, "Key": ref.key}, ExpiresIn=PRESIGN_SECONDS
-        )
-        return url
+        return await presigned_get(self.s3, key, PRESIGN_SECONDS)
 
     @activity.defn
     async def detect_shots(self, params: ShotsInput) -> ShotsOutput:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.records import upsert_row
 from models.schemas import AssetProbeInput, ClipRecordInput, Done, FinishAssetInput
 from models.tables import Clip, VideoAsset
 
@@ -51,13 +51,8 @@ class ClipRecordsActivities:
             "features": params.features.model_dump(mode="json") if params.features else {},
             "failure_reason": params.failure_reason,
         }
-        statement = insert(Clip).values(**values)
         async with self.sessionmaker.begin() as session:
-            await session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["id"], set_={k: statement.excluded[k] for k in values if k != "id"}
-                )
-            )
+            await upsert_row(session, Clip, values)
         return Done()
 
     @activity.defn

@@ -44,7 +44,9 @@ def read_frames(
             raise invalid_video("no video stream")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        duration = _duration(container, stream)
+        duration = video_duration(container, stream)
+        if duration <= 0:
+            raise invalid_video("the video has no duration")
         images = []
         for requested in timestamps:
             instant = frame_instant(requested, duration)
@@ -60,12 +62,13 @@ def read_frames(
         return images, duration
 
 
-def _duration(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
+def video_duration(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
+    """Seconds from the video stream, else the container; 0 when neither says."""
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
     if container.duration is not None:
         return container.duration / av.time_base
-    raise invalid_video("the video has no duration")
+    return 0.0
 
 
 def _frame_at(

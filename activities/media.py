@@ -10,9 +10,9 @@ import av
 from temporalio import activity
 
 from activities.errors import invalid_video
-from activities.frames import read_frames
+from activities.frames import read_frames, video_duration
 from activities.heartbeat import threadsafe_heartbeat
-from activities.objects import ObjectRef
+from activities.objects import ObjectRef, presigned_get
 from domain.frames import FRAME_LABELS
 from models.schemas import ExtractFramesInput, ExtractFramesOutput, Frame, ProbeVideoInput, VideoProbe
 
@@ -32,12 +32,6 @@ class MediaActivities:
     def __init__(self, s3: S3Client):
         self.s3 = s3
 
-    async def presigned_get(self, key: str, expires: int = PRESIGN_SECONDS) -> str:
-        ref = ObjectRef.parse(key)
-        return await self.s3.generate_presigned_url(
-            "get_object", Params={"Bucket": ref.bucket, "Key": ref.key}, ExpiresIn=expires
-        )
-
     @activity.defn
     async def probe_video(self, params: ProbeVideoInput) -> VideoProbe:
         """Container, codec, duration, size, dimensions, audio; refuses anything not a whole video."""
@@ -46,14 +40,14 @@ class MediaActivities:
         size = int(head["ContentLength"])
         if size == 0:
             raise invalid_video("the video file is empty")
-        url = await self.presigned_get(params.key)
+        url = await presigned_get(self.s3, params.key, PRESIGN_SECONDS)
         activity.heartbeat("probing")
         return await asyncio.to_thread(probe_url, url, size)
 
     @activity.defn
     async def extract_frames(self, params: ExtractFramesInput) -> ExtractFramesOutput:
         """Hook, body and CTA frames as JPEGs in storage; only their keys travel back."""
-        url = await self.presigned_get(params.video_key)
+        url = await presigned_get(self.s3, params.video_key, PRESIGN_SECONDS)
         images, duration = await asyncio.to_thread(
             read_frames, url, params.timestamps, params.max_edge, threadsafe_heartbeat()
         )
@@ -86,7 +80,7 @@ def probe_url(url: str, size_bytes: int) -> VideoProbe:
             kind = "audio-only file" if container.streams.audio else "no video stream"
             raise invalid_video(f"{kind}: a video track is required")
         stream = container.streams.video[0]
-        duration = _duration_seconds(container, stream)
+        duration = video_duration(container, stream)
         if duration <= 0:
             raise invalid_video("the video has no duration (a still image?)")
         _decode_one(container, stream, at_seconds=0.0, what="first frame")
@@ -101,14 +95,6 @@ def probe_url(url: str, size_bytes: int) -> VideoProbe:
             has_audio=bool(container.streams.audio),
             size_bytes=size_bytes,
         )
-
-
-def _duration_seconds(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
-    if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None:
-        return container.duration / av.time_base
-    return 0.0
 
 
 def _decode_one(

@@ -31,6 +31,15 @@ class ObjectRef:
         return f"{SCHEME}{self.bucket}/{self.key}"
 
 
+async def presigned_get(s3: S3Client, key: str, expires: int) -> str:
+    """A presigned GET for `r2://bucket/key`: FFmpeg and users read objects with range requests through it."""
+    ref = ObjectRef.parse(key)
+    url: str = await s3.generate_presigned_url(
+        "get_object", Params={"Bucket": ref.bucket, "Key": ref.key}, ExpiresIn=expires
+    )
+    return url
+
+
 class SizeLimitExceeded(Exception):
     """The stream went past the allowed number of bytes."""
 

@@ -40,14 +40,21 @@ def _benchmark_columns(fields: Any) -> dict[str, Any]:
     }
 
 
-async def _upsert(
-    session: AsyncSession, table: Any, values: dict[str, Any], keep: frozenset[str] = frozenset()
+async def upsert_row(
+    session: AsyncSession,
+    table: Any,
+    values: dict[str, Any],
+    *,
+    keys: tuple[str, ...] = ("id",),
+    keep: frozenset[str] = frozenset(),
 ) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE every other given column but `keep`: a retry writes the same row."""
     statement = insert(table).values(**values)
-    updates: dict[str, Any] = {k: statement.excluded[k] for k in values if k != "id" and k not in keep}
+    fixed = {"id", *keys, *keep}
+    updates: dict[str, Any] = {k: statement.excluded[k] for k in values if k not in fixed}
     if "updated_at" in table.__table__.c:
         updates["updated_at"] = func.now()
-    await session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=updates))
+    await session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updates))
 
 
 class RecordsActivities:
@@ -92,8 +99,8 @@ class RecordsActivities:
         }
         async with self.sessionmaker.begin() as session:
             # analysis_status is the analysis workflow's to change; a re-ingest keeps it
-            await _upsert(session, Creative, creative, keep=frozenset({"analysis_status"}))
-            await _upsert(session, PatternPerformance, pattern)
+            await upsert_row(session, Creative, creative, keep=frozenset({"analysis_status"}))
+            await upsert_row(session, PatternPerformance, pattern)
         return Done()
 
     @activity.defn
@@ -114,5 +121,5 @@ class RecordsActivities:
             if existing is not None and existing.status == "ready":
                 # a re-ingest failed: the creative stored earlier stays as it was
                 return RecordFailureOutput(kept_existing=True)
-            await _upsert(session, Creative, creative)
+            await upsert_row(session, Creative, creative)
         return RecordFailureOutput(kept_existing=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import httpx
@@ -42,7 +41,7 @@ class StorageActivities:
                 result = await stream_to_object(
                     self.s3,
                     dest,
-                    _body(response),
+                    response.aiter_bytes(READ_CHUNK_BYTES),
                     max_bytes=params.max_bytes,
                     part_bytes=self.part_bytes,
                     content_type=response.headers.get("content-type", "application/octet-stream"),
@@ -101,11 +100,6 @@ def _check_response(response: httpx.Response, max_bytes: int) -> None:
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise too_large(max_bytes)
-
-
-async def _body(response: httpx.Response) -> AsyncIterator[bytes]:
-    async for chunk in response.aiter_bytes(READ_CHUNK_BYTES):
-        yield chunk
 
 
 def _error_code(exc: ClientError) -> str:

@@ -13,7 +13,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.heartbeat import threadsafe_heartbeat
-from activities.objects import ObjectRef
+from activities.objects import ObjectRef, presigned_get
 from models.schemas import AnalyzeFramesInput, AnalyzeFramesOutput, CreativeInsights, Frame
 from models.tables import CreativeAnalysis
 
@@ -70,10 +70,7 @@ class VisionActivities:
         if stored := await self._stored(key):
             return stored
         frames = await self._frame_bytes(params.frames)
-        ref = ObjectRef.parse(params.video_key)
-        url = await self.s3.generate_presigned_url(
-            "get_object", Params={"Bucket": ref.bucket, "Key": ref.key}, ExpiresIn=PRESIGN_SECONDS
-        )
+        url = await presigned_get(self.s3, params.video_key, PRESIGN_SECONDS)
         insights = await asyncio.to_thread(analyze_locally, url, frames, threadsafe_heartbeat())
         return await self._store(params, key, insights, "local", LOCAL_MODEL, LOCAL_PROMPT_VERSION, 0, 0)
 

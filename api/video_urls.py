@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
-from activities.objects import ObjectRef
+from activities.objects import presigned_get
 from api.errors import InvalidInput, UnsupportedMediaType
 from settings import R2_MAX_PRESIGN_SECONDS
 
@@ -16,12 +16,7 @@ _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 async def generate_client_video_access_url(s3: Any, internal_key: str, expiration: int = 3600) -> str:
     """A presigned GET for `r2://bucket/key`, valid `expiration` seconds (clamped to R2's 7 days)."""
-    ref = ObjectRef.parse(internal_key)
-    expires = max(1, min(int(expiration), R2_MAX_PRESIGN_SECONDS))
-    url: str = await s3.generate_presigned_url(
-        "get_object", Params={"Bucket": ref.bucket, "Key": ref.key}, ExpiresIn=expires
-    )
-    return url
+    return await presigned_get(s3, internal_key, max(1, min(int(expiration), R2_MAX_PRESIGN_SECONDS)))
 
 
 def owner_segment(user_id: str) -> str:

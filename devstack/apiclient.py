@@ -17,15 +17,16 @@ class ApiError(RuntimeError):
     """The API refused a request; the message is its error body."""
 
 
-def check(response: httpx.Response) -> dict[str, Any]:
-    """The JSON body, or ApiError carrying the API's error body."""
+def check(response: httpx.Response) -> Any:
+    """The JSON body, or ApiError naming the request and carrying the API's error body."""
     if response.status_code >= 400:
         try:
             body = response.json()
             message = f"{body.get('error')}: {body.get('detail')}"
         except ValueError:
             message = response.text[:300]
-        raise ApiError(f"HTTP {response.status_code} {message}")
+        request = f"{response.request.method} {response.request.url.path}"
+        raise ApiError(f"{request}: HTTP {response.status_code} {message}")
     return response.json()
 
 

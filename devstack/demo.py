@@ -10,19 +10,11 @@ from rich.console import Console
 from rich.table import Table
 
 from api.auth import issue_token
-from devstack.apiclient import ApiError, wait_for_workflow
+from devstack.apiclient import ApiError, check, wait_for_workflow
 from devstack.samples import SAMPLE_ADS, make_sample_video
 from settings import Settings
 
 console = Console()
-
-
-def _check(response: httpx.Response) -> Any:
-    if response.status_code >= 400:
-        raise ApiError(
-            f"{response.request.method} {response.request.url.path}: HTTP {response.status_code} {response.text[:300]}"
-        )
-    return response.json()
 
 
 def _wait_creative(
@@ -31,7 +23,7 @@ def _wait_creative(
     deadline = time.monotonic() + timeout
     with console.status(what):
         while time.monotonic() < deadline:
-            creative = _check(client.get(f"/api/v1/creatives/{creative_id}"))
+            creative = check(client.get(f"/api/v1/creatives/{creative_id}"))
             if done(creative):
                 return creative
             time.sleep(0.5)
@@ -55,7 +47,7 @@ def run_demo(settings: Settings, api_url: str) -> None:
         httpx.Client(base_url=api_url, headers=user, timeout=300) as a,
     ):
         console.rule("1. the benchmark library")
-        library = _check(anon.get("/api/v1/creatives/benchmarks", params={"limit": 10}))
+        library = check(anon.get("/api/v1/creatives/benchmarks", params={"limit": 10}))
         table = Table("benchmark", "category", "CVR", "α / β", "analysis")
         for item in library["items"]:
             table.add_row(
@@ -70,7 +62,7 @@ def run_demo(settings: Settings, api_url: str) -> None:
         console.rule("2. a client video, analyzed after its 5th conversion")
         video = make_sample_video(SAMPLE_ADS[0], workdir / "client-ad.mp4")
         with video.open("rb") as handle:
-            created = _check(
+            created = check(
                 a.post(
                     "/api/v1/creatives",
                     files={"file": (video.name, handle)},
@@ -80,17 +72,17 @@ def run_demo(settings: Settings, api_url: str) -> None:
         creative_id, workflow_id = created["creative_id"], created["workflow_id"]
         _wait_creative(a, creative_id, lambda c: c["status"] != "pending", "probing the upload")
         for day in range(1, 5):
-            _check(
+            check(
                 a.post(
                     f"/api/v1/creatives/{creative_id}/performance",
                     json={"event_id": f"day-{day}", "impressions": 400, "clicks": 20, "conversions": 1},
                 )
             )
         time.sleep(1)
-        after_four = _check(a.get(f"/api/v1/creatives/{creative_id}"))
+        after_four = check(a.get(f"/api/v1/creatives/{creative_id}"))
         waiting, count = after_four["analysis_status"], len(after_four["analyses"])
         console.print(f"after 4 conversions: analysis [bold]{waiting}[/], {count} analyses")
-        _check(
+        check(
             a.post(
                 f"/api/v1/creatives/{creative_id}/performance",
                 json={"event_id": "day-5", "impressions": 400, "clicks": 20, "conversions": 1},
@@ -104,19 +96,19 @@ def run_demo(settings: Settings, api_url: str) -> None:
         console.print(f"tags: {', '.join(analyzed['tags'])}")
 
         console.rule("3. an admin forces a re-analysis")
-        _check(a.post("/api/v1/creatives/force-analyze", json={"creative_id": creative_id}, headers=admin))
+        check(a.post("/api/v1/creatives/force-analyze", json={"creative_id": creative_id}, headers=admin))
         again = _wait_creative(
             a, creative_id, lambda c: len(c["analyses"]) >= 2 and c["analysis_status"] == "analyzed", "re-analyzing"
         )
         console.print(f"analyses: {', '.join(x['trigger'] for x in again['analyses'])}")
-        access = _check(a.get(f"/api/v1/creatives/video-access/{creative_id}"))
+        access = check(a.get(f"/api/v1/creatives/video-access/{creative_id}"))
         console.print(f"owner's presigned URL (expires in {access['expires_in']} s): {access['video_url'][:80]}...")
 
         console.rule("4. a video asset cut into clips")
         horizontal = next(ad for ad in SAMPLE_ADS if ad.width > ad.height)
         source = make_sample_video(horizontal, workdir / "asset.mp4")
         with source.open("rb") as handle:
-            asset = _check(
+            asset = check(
                 a.post(
                     "/api/v1/video-assets",
                     files={"file": (source.name, handle)},
@@ -126,7 +118,7 @@ def run_demo(settings: Settings, api_url: str) -> None:
         prepared = wait_for_workflow(a, asset["workflow_id"], timeout=900)
         if prepared["status"] != "COMPLETED":
             raise ApiError(f"clip preparation {prepared['status']}: {prepared.get('failure')}")
-        clips = _check(a.get(f"/api/v1/video-assets/{asset['video_asset_id']}/clips"))
+        clips = check(a.get(f"/api/v1/video-assets/{asset['video_asset_id']}/clips"))
         table = Table("clip", "span", "variant", "status", "size", "cuts/5s", "audio")
         for clip in clips:
             f = clip["features"]
@@ -142,7 +134,7 @@ def run_demo(settings: Settings, api_url: str) -> None:
         console.print(table)
 
         console.rule("5. orchestrated for three platforms")
-        body = _check(a.post("/campaigns/orchestrate", json={"video_asset_id": asset["video_asset_id"]}))
+        body = check(a.post("/campaigns/orchestrate", json={"video_asset_id": asset["video_asset_id"]}))
         table = Table("platform", "best clip", "score", "candidates", "draft campaign", "new?")
         campaigns = {c["platform"]: c for c in body["campaigns_created"]}
         for d in body["decisions"]:

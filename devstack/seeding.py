@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import httpx
 from rich.console import Console
 from rich.table import Table
@@ -17,9 +15,8 @@ console = Console()
 
 
 def _fields(ad: SampleAd) -> dict[str, object]:
-    values = asdict(ad)
     return {
-        "creative_name": values["name"],
+        "creative_name": ad.name,
         "product_category": ad.product_category,
         "source_platform": ad.source_platform,
         "market_cvr": ad.market_cvr,

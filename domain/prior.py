@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+
+from domain.posterior import BetaPosterior
 
 BENCHMARK_WEIGHT = 2.0
 CLIENT_WEIGHT = 1.0
@@ -12,20 +13,6 @@ DEFAULT_MAX_PSEUDO_CLICKS = 1000.0
 
 class InvalidMarketFigures(ValueError):
     """Market figures that cannot make a prior (the message names the field)."""
-
-
-@dataclass(frozen=True)
-class BetaPrior:
-    alpha: float
-    beta: float
-
-    @property
-    def mean(self) -> float:
-        return self.alpha / (self.alpha + self.beta)
-
-    @property
-    def pseudo_clicks(self) -> float:
-        return self.alpha + self.beta - 2.0
 
 
 def validate_market_figures(cvr: float, longevity_days: float, avg_daily_clicks: float) -> None:
@@ -51,7 +38,7 @@ def benchmark_prior(
     longevity_days: float,
     avg_daily_clicks: float,
     max_pseudo_clicks: float = DEFAULT_MAX_PSEUDO_CLICKS,
-) -> BetaPrior:
+) -> BetaPosterior:
     """clicks = days × clicks/day, conversions = clicks × CVR, α = conv + 1, β = clicks − conv + 1.
 
     The figures are a user's estimates of someone else's ad, so the evidence they stand for is
@@ -62,4 +49,4 @@ def benchmark_prior(
         raise InvalidMarketFigures("max_pseudo_clicks must be a positive finite number")
     clicks = min(longevity_days * avg_daily_clicks, max_pseudo_clicks)
     conversions = clicks * cvr
-    return BetaPrior(alpha=conversions + 1.0, beta=clicks - conversions + 1.0)
+    return BetaPosterior(alpha=conversions + 1.0, beta=clicks - conversions + 1.0)

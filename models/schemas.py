@@ -560,13 +560,8 @@ class PrepareClipsOutput(BaseModel):
 # --- learning ---
 
 
-class CampaignResultReport(BaseModel):
-    """A campaign's results since the last report; `event_id` makes a retried report count once."""
-
-    event_id: Annotated[str, Field(min_length=1, max_length=200)]
-    impressions: int = Field(0, ge=0, le=10**12)
-    clicks: int = Field(0, ge=0, le=10**12)
-    conversions: int = Field(0, ge=0, le=10**12)
+# a campaign's results are reported exactly like a creative's
+CampaignResultReport = PerformanceReport
 
 
 class CampaignResults(BaseModel):

@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
         ProbeResultInput,
         ProbeVideoInput,
     )
-    from workflows.common import record
+    from workflows.common import failure_of, record
     from workflows.queues import TASK_QUEUE_MEDIA
 
 MAX_HISTORY_EVENTS = 2_000
@@ -145,7 +145,7 @@ class AnalyzeCreativeWorkflow:
                 retry_policy=MEDIA_RETRY,
             )
         except ActivityError as err:
-            reason, error_type = _cause(err)
+            reason, error_type = failure_of(err, INVALID_VIDEO)
             await record(AnalysisRecordsActivities.record_probe, ProbeResultInput(
                 creative_id=params.creative_id, probe=None, reason=reason
             ))  # fmt: skip
@@ -203,7 +203,7 @@ class AnalyzeCreativeWorkflow:
                     retry_policy=MEDIA_RETRY,
                 )
         except ActivityError as err:
-            reason, _ = _cause(err)
+            reason, _ = failure_of(err, INVALID_VIDEO)
             self._last_error = reason
             await record(set_status, AnalysisStatusInput(
                 creative_id=params.creative_id, analysis_status="failed", reason=reason
@@ -217,10 +217,3 @@ class AnalyzeCreativeWorkflow:
             ),
         )
         self._last_error = None
-
-
-def _cause(err: ActivityError) -> tuple[str, str]:
-    cause = err.cause
-    if isinstance(cause, ApplicationError):
-        return cause.message, cause.type or INVALID_VIDEO
-    return str(cause or err), type(cause).__name__ if cause else "ActivityFailed"

@@ -7,6 +7,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 # a database write only fails for transient reasons (the rows are keyed by caller-made ids): retry on
 RECORDS_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
@@ -18,3 +19,12 @@ async def record(method: Any, arg: Any) -> None:
     await workflow.execute_activity_method(
         method, arg, start_to_close_timeout=RECORDS_TIMEOUT, retry_policy=RECORDS_RETRY
     )
+
+
+def failure_of(err: ActivityError, default_type: str) -> tuple[str, str]:
+    """(reason, error type) of a failed activity, to record and to fail the workflow with."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError):
+        return cause.message, cause.type or default_type
+    # a timeout or a cancellation: its class says what happened
+    return str(cause or err), type(cause).__name__ if cause else default_type

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         VideoProbe,
     )
     from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id
+    from workflows.common import failure_of
     from workflows.queues import TASK_QUEUE_MEDIA, TASK_QUEUE_TRANSFER
 
 TRANSFER_RETRY = RetryPolicy(
@@ -183,9 +184,7 @@ class IngestBenchmarkWorkflow:
     ) -> None:
         """Record the refusal, remove what this run stored, and fail with the cause's type."""
         self._stage = "failed"
-        cause = err.cause
-        error_type = cause.type if isinstance(cause, ApplicationError) and cause.type else "IngestFailed"
-        reason = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
+        reason, error_type = failure_of(err, "IngestFailed")
         recorded = await workflow.execute_activity_method(
             RecordsActivities.record_ingest_failure,
             RecordFailureInput(

@@ -12,7 +12,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.clip_media import ClipMediaActivities
     from activities.clip_records import ClipRecordsActivities
-    from activities.errors import NON_RETRYABLE_TYPES
+    from activities.errors import INVALID_VIDEO, NON_RETRYABLE_TYPES
     from activities.media import MediaActivities
     from domain.clip_plan import ClipPlan, plan_clips
     from models.schemas import (
@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
         ProbeVideoInput,
         ShotsInput,
     )
-    from workflows.common import record
+    from workflows.common import failure_of, record
     from workflows.queues import TASK_QUEUE_MEDIA
 
 MEDIA_RETRY = RetryPolicy(
@@ -66,13 +66,11 @@ class PrepareClipsWorkflow:
                 retry_policy=MEDIA_RETRY,
             )
         except ActivityError as err:
-            cause = err.cause
-            reason = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
+            reason, error_type = failure_of(err, INVALID_VIDEO)
             await record(
                 ClipRecordsActivities.record_asset_probe,
                 AssetProbeInput(video_asset_id=params.video_asset_id, probe=None, reason=reason),
             )
-            error_type = cause.type if isinstance(cause, ApplicationError) and cause.type else "InvalidVideo"
             raise ApplicationError(reason, type=error_type, non_retryable=True) from err
         await record(
             ClipRecordsActivities.record_asset_probe, AssetProbeInput(video_asset_id=params.video_asset_id, probe=probe)
@@ -130,7 +128,7 @@ class PrepareClipsWorkflow:
                 retry_policy=MEDIA_RETRY,
             )
         except ActivityError as err:
-            reason = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
+            reason, _ = failure_of(err, "ClipCutFailed")
             await record(
                 ClipRecordsActivities.record_clip, ClipRecordInput(status="FAILED", failure_reason=reason, **base)
             )

@@ -12,11 +12,11 @@ from sqlalchemy import and_, func, select
 from starlette.datastructures import UploadFile
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from activities.objects import ObjectRef, SizeLimitExceeded, stream_to_object
+from activities.objects import ObjectRef
 from api.analysis import analysis_options
 from api.deps import AdminUser, S3Dep, SessionDep, SettingsDep, TemporalDep
-from api.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
-from api.uploads import upload_chunks
+from api.errors import InvalidInput, UnsupportedMediaType
+from api.uploads import refuse_declared_oversize, store_upload
 from models.schemas import (
     BenchmarkFields,
     BenchmarkFromUrl,
@@ -33,7 +33,6 @@ from workflows.queues import TASK_QUEUE_MAIN
 
 router = APIRouter(prefix="/api/v1", tags=["benchmarks"])
 
-_FORM_OVERHEAD_BYTES = 64 * 1024
 _REQUEST_BODY_DOC: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -125,9 +124,7 @@ async def _staged_upload(
     request: Request, settings: Settings, s3: Any
 ) -> tuple[uuid.UUID, BenchmarkFields, VideoSource]:
     """Validate the form, then stream its file to a private staging key (the workflow probes it)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > settings.max_video_bytes + _FORM_OVERHEAD_BYTES:
-        raise PayloadTooLarge(f"upload exceeds the {settings.max_video_bytes // (1024 * 1024)} MB limit")
+    refuse_declared_oversize(request, settings)
     form = await request.form(max_part_size=64 * 1024)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
@@ -141,22 +138,14 @@ async def _staged_upload(
         raise InvalidInput([{"field": "creative_id", "message": "must be a UUID"}]) from None
     staging = ObjectRef(settings.r2_client_assets_bucket, f"staging/benchmarks/{creative_id}")
     try:
-        stored = await stream_to_object(
-            s3,
-            staging,
-            upload_chunks(upload),
-            max_bytes=settings.max_video_bytes,
-            part_bytes=settings.multipart_chunk_bytes,
-        )
-    except SizeLimitExceeded:
-        raise PayloadTooLarge(f"upload exceeds the {settings.max_video_bytes // (1024 * 1024)} MB limit") from None
+        stored = await store_upload(s3, settings, upload, staging)
     finally:
         await upload.close()
     source = VideoSource(
         staged_key=str(staging),
         staged_sha256=stored.sha256,
         staged_size=stored.size_bytes,
-        original_filename=(upload.filename or "")[:500] or None,
+        original_filename=stored.original_filename,
     )
     return creative_id, fields, source
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy
 
-from activities.records import pattern_row_id
+from activities.records import pattern_row_id, upsert_row
 from api.analysis import analysis_input
 from api.creatives_access import owned_creative
 from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import Conflict, NotFound
+from api.reports import count_once
 from domain.prior import CLIENT_WEIGHT
 from models.schemas import (
     ForceAnalyzeRequest,
@@ -44,29 +44,15 @@ async def report_performance(
     temporal: TemporalDep,
 ) -> PerformanceTotals:
     creative = await owned_creative(session, creative_id, user)
-    inserted = await session.scalar(
-        insert(PerformanceEvent)
-        .values(
-            creative_id=creative_id,
-            event_id=report.event_id,
-            impressions=report.impressions,
-            clicks=report.clicks,
-            conversions=report.conversions,
-        )
-        .on_conflict_do_nothing(index_elements=["creative_id", "event_id"])
-        .returning(PerformanceEvent.id)
-    )
-    if inserted is not None:
-        creative.impressions += report.impressions
-        creative.clicks += report.clicks
-        creative.conversions += report.conversions
+    counted = await count_once(session, PerformanceEvent, "creative_id", creative, report)
+    if counted:
         await _upsert_client_pattern(session, creative)
     await session.commit()
     if creative.status != "failed":
-        await _signal_conversions(temporal, settings, session, creative)
+        await _signal_with_start(temporal, settings, session, creative, "record_conversions", [creative.conversions])
     return PerformanceTotals(
         creative_id=creative.id,
-        counted=inserted is not None,
+        counted=counted,
         impressions=creative.impressions,
         clicks=creative.clicks,
         conversions=creative.conversions,
@@ -89,17 +75,13 @@ async def _upsert_client_pattern(session: SessionDep, creative: Creative) -> Non
         "bayesian_alpha": alpha,
         "bayesian_beta": beta,
     }
-    statement = insert(PatternPerformance).values(**values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["id"],
-            set_={"bayesian_alpha": alpha, "bayesian_beta": beta, "updated_at": func.now()},
-        )
-    )
+    await upsert_row(session, PatternPerformance, values)
 
 
-async def _signal_conversions(client: Client, settings: Settings, session: SessionDep, creative: Creative) -> None:
-    """Signal-with-start: a workflow that went idle is started again, knowing its past analyses."""
+async def _signal_with_start(
+    client: Client, settings: Settings, session: SessionDep, creative: Creative, signal: str, args: list[Any]
+) -> str:
+    """Signal the creative's workflow; one that went idle is started again, knowing its past analyses."""
     done = await session.scalar(
         select(func.count()).select_from(CreativeAnalysis).where(CreativeAnalysis.creative_id == creative.id)
     )
@@ -112,15 +94,17 @@ async def _signal_conversions(client: Client, settings: Settings, session: Sessi
         conversions=creative.conversions,
     )
     params.analyses_done = done or 0
+    workflow_id = analysis_workflow_id(creative.id)
     await client.start_workflow(
         AnalyzeCreativeWorkflow.run,
         params,
-        id=analysis_workflow_id(creative.id),
+        id=workflow_id,
         task_queue=TASK_QUEUE_MAIN,
-        start_signal="record_conversions",
-        start_signal_args=[creative.conversions],
+        start_signal=signal,
+        start_signal_args=args,
         memo={"owner_id": creative.owner_id or "", "creative_id": str(creative.id)},
     )
+    return workflow_id
 
 
 @router.post(
@@ -141,27 +125,6 @@ async def force_analyze(
         raise NotFound("no such creative")
     if creative.status == "failed" or creative.video_key is None:
         raise Conflict(f"the video was refused and cannot be analyzed: {creative.failure_reason}")
-    done = await session.scalar(
-        select(func.count()).select_from(CreativeAnalysis).where(CreativeAnalysis.creative_id == creative.id)
-    )
-    params = analysis_input(
-        settings,
-        creative.id,
-        is_benchmark=creative.is_benchmark,
-        video_key=creative.video_key,
-        probed=creative.status == "ready",
-        conversions=creative.conversions,
-    )
-    params.analyses_done = done or 0
-    workflow_id = analysis_workflow_id(creative.id)
-    await temporal.start_workflow(
-        AnalyzeCreativeWorkflow.run,
-        params,
-        id=workflow_id,
-        task_queue=TASK_QUEUE_MAIN,
-        start_signal="force_analyze",
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        memo={"owner_id": creative.owner_id or "", "creative_id": str(creative.id)},
-    )
+    workflow_id = await _signal_with_start(temporal, settings, session, creative, "force_analyze", [])
     await session.execute(update(Creative).where(Creative.id == creative.id).values(analysis_status="queued"))
     return WorkflowSignalled(workflow_id=workflow_id)

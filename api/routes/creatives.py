@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.objects import ObjectRef
@@ -14,7 +14,7 @@ from api.analysis import analysis_input
 from api.creatives_access import visible_creative
 from api.deps import CurrentUser, S3Dep, SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
-from api.uploads import refuse_declared_oversize, store_private_video
+from api.uploads import refuse_declared_oversize, start_or_undo, store_private_video
 from api.video_urls import generate_client_video_access_url, owner_segment
 from models.schemas import AnalysisOut, CreativeCreated, CreativeOut, VideoAccess
 from models.tables import Creative, CreativeAnalysis
@@ -67,21 +67,15 @@ async def upload_creative(
     session.add(creative)
     await session.commit()  # the workflow reads this row
     workflow_id = analysis_workflow_id(creative_id)
-    try:
-        await temporal.start_workflow(
-            AnalyzeCreativeWorkflow.run,
-            analysis_input(settings, creative_id, is_benchmark=False, video_key=str(ref), probed=False, conversions=0),
-            id=workflow_id,
-            task_queue=TASK_QUEUE_MAIN,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            memo={"owner_id": user.id, "creative_id": str(creative_id)},
-        )
-    except BaseException:
-        # nothing half-made: without its workflow the upload is undone
-        await session.execute(delete(Creative).where(Creative.id == creative_id))
-        await session.commit()
-        await s3.delete_object(Bucket=ref.bucket, Key=ref.key)
-        raise
+    start = temporal.start_workflow(
+        AnalyzeCreativeWorkflow.run,
+        analysis_input(settings, creative_id, is_benchmark=False, video_key=str(ref), probed=False, conversions=0),
+        id=workflow_id,
+        task_queue=TASK_QUEUE_MAIN,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        memo={"owner_id": user.id, "creative_id": str(creative_id)},
+    )
+    await start_or_undo(session, s3, stored, Creative, creative_id, start)
     return CreativeCreated(creative_id=creative_id, workflow_id=workflow_id)
 
 

@@ -11,11 +11,11 @@ from typing import Annotated
 import numpy as np
 from fastapi import APIRouter, Query
 from sqlalchemy import or_, select
-from sqlalchemy.dialects.postgresql import insert
 
 from activities.learning import pattern_rows
 from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
+from api.reports import count_once
 from domain.bandit import credible_interval, evidence_split, pattern_posterior_decayed, probability_best, thompson_draw
 from models.schemas import (
     CampaignResultReport,
@@ -105,25 +105,10 @@ async def campaign_results(
     asset = await session.get(VideoAsset, campaign.video_asset_id) if campaign else None
     if campaign is None or asset is None or not (asset.owner_id == user.id or user.is_admin):
         raise NotFound("no such campaign")
-    inserted = await session.scalar(
-        insert(CampaignPerformanceEvent)
-        .values(
-            campaign_id=campaign_id,
-            event_id=report.event_id,
-            impressions=report.impressions,
-            clicks=report.clicks,
-            conversions=report.conversions,
-        )
-        .on_conflict_do_nothing(index_elements=["campaign_id", "event_id"])
-        .returning(CampaignPerformanceEvent.id)
-    )
-    if inserted is not None:
-        campaign.impressions += report.impressions
-        campaign.clicks += report.clicks
-        campaign.conversions += report.conversions
+    counted = await count_once(session, CampaignPerformanceEvent, "campaign_id", campaign, report)
     return CampaignResults(
         campaign_id=campaign.id,
-        counted=inserted is not None,
+        counted=counted,
         impressions=campaign.impressions,
         clicks=campaign.clicks,
         conversions=campaign.conversions,

@@ -6,12 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from temporalio.common import WorkflowIDConflictPolicy
 
 from api.deps import CurrentUser, S3Dep, SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
-from api.uploads import refuse_declared_oversize, store_private_video
+from api.uploads import refuse_declared_oversize, start_or_undo, store_private_video
 from api.video_urls import owner_segment
 from models.schemas import ClipOut, ClipRegistration, PrepareClipsInput, VideoAssetCreated
 from models.tables import Clip, VideoAsset
@@ -61,22 +61,17 @@ async def upload_video_asset(
     )
     await session.commit()
     workflow_id = prepare_clips_workflow_id(asset_id)
-    try:
-        await temporal.start_workflow(
-            PrepareClipsWorkflow.run,
-            PrepareClipsInput(
-                video_asset_id=asset_id, video_key=str(stored.ref), clips_bucket=settings.r2_client_assets_bucket
-            ),
-            id=workflow_id,
-            task_queue=TASK_QUEUE_MAIN,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            memo={"owner_id": user.id, "video_asset_id": str(asset_id)},
-        )
-    except BaseException:
-        await session.execute(delete(VideoAsset).where(VideoAsset.id == asset_id))
-        await session.commit()
-        await s3.delete_object(Bucket=stored.ref.bucket, Key=stored.ref.key)
-        raise
+    start = temporal.start_workflow(
+        PrepareClipsWorkflow.run,
+        PrepareClipsInput(
+            video_asset_id=asset_id, video_key=str(stored.ref), clips_bucket=settings.r2_client_assets_bucket
+        ),
+        id=workflow_id,
+        task_queue=TASK_QUEUE_MAIN,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        memo={"owner_id": user.id, "video_asset_id": str(asset_id)},
+    )
+    await start_or_undo(session, s3, stored, VideoAsset, asset_id, start)
     return VideoAssetCreated(video_asset_id=asset_id, workflow_id=workflow_id)
 
 

@@ -32,7 +32,7 @@ def test_a_seed_benchmark_prior_feeds_the_posterior() -> None:
     prior = benchmark_prior(0.05, 30, 1000)
     posterior = pattern_posterior([Evidence(prior.alpha, prior.beta, BENCHMARK_WEIGHT)])
     # twice the evidence, the same CVR
-    assert posterior.strength == pytest.approx(2 * prior.pseudo_clicks)
+    assert posterior.strength == pytest.approx(2 * prior.strength)
     assert posterior.mean == pytest.approx(101 / 2002)
 
 

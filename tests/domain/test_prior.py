@@ -49,9 +49,9 @@ finite_positive = st.floats(min_value=1e-3, max_value=1e6, allow_nan=False, allo
 def test_prior_properties(cvr: float, days: float, clicks: float, cap: float) -> None:
     prior = benchmark_prior(cvr, days, clicks, cap)
     assert prior.alpha >= 1 and prior.beta >= 1
-    assert prior.pseudo_clicks <= cap * (1 + 1e-9)
+    assert prior.strength <= cap * (1 + 1e-9)
     # the mean is the CVR shrunk by the two pseudo-observations of the uniform base
-    evidence = prior.pseudo_clicks
+    evidence = prior.strength
     assert prior.mean == pytest.approx((cvr * evidence + 1) / (evidence + 2), rel=1e-9, abs=1e-12)
     # ... so it equals the CVR within 1/(n + 2): the seed's example is off by 0.0009
     assert abs(prior.mean - cvr) <= 1 / (evidence + 2) + 1e-12
