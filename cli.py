@@ -195,6 +195,7 @@ def recommend(
         "95 % interval",
         "P(best)",
         "benchmark / client clicks",
+        "credibility",
         title=f"{category}: seed {body['seed']}, benchmark half-life {body['half_life_days']:.0f} days",
     )
     for item in body["items"]:
@@ -210,6 +211,7 @@ def recommend(
             f"{low:.2%} – {high:.2%}",
             f"{item['probability_best']:.1%}",
             f"{item['benchmark_pseudo_clicks']:.0f} / {item['client_clicks']:.0f}",
+            f"{item['benchmark_credibility']:.0%}",
         )
     console.print(table if body["items"] else f"no pattern evidence for {category!r} yet")
 

@@ -1,4 +1,5 @@
-"""Thompson Sampling over pattern posteriors: decayed evidence, draws, P(best), intervals, budget split."""
+"""Thompson Sampling over pattern posteriors: decayed, conflict-discounted evidence, draws, P(best), intervals,
+budget split."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Literal
 
 import numpy as np
 
-from domain.posterior import BetaPosterior, Evidence, InvalidEvidence, pattern_posterior
+from domain.conflict import benchmark_credibility
+from domain.posterior import BetaPosterior, Evidence, InvalidEvidence
 
 Source = Literal["benchmark", "client"]
 SOURCES: tuple[Source, ...] = ("benchmark", "client")
@@ -61,18 +63,61 @@ def _effective_weight(row: PatternRow, half_life_days: float | None) -> float:
     return row.weight * decay_factor(row.age_days, half_life_days)
 
 
-def pattern_posterior_decayed(rows: Iterable[PatternRow], half_life_days: float | None) -> BetaPosterior:
-    """DESIGN §8's pooled posterior with each benchmark row's weight decayed by its age."""
-    return pattern_posterior(Evidence(r.alpha, r.beta, _effective_weight(r, half_life_days)) for r in rows)
+@dataclass(frozen=True)
+class PooledEvidence:
+    """A pattern's weighted pseudo-counts by source (benchmark ones decayed) and the benchmark's credibility."""
+
+    benchmark_conversions: float
+    benchmark_misses: float
+    client_conversions: float
+    client_misses: float
+    credibility: float
+
+    @property
+    def posterior(self) -> BetaPosterior:
+        """Beta(1 + δ·benchmark + client): DESIGN §8's pooling with the benchmark's weight scaled by δ."""
+        return BetaPosterior(
+            alpha=1.0 + self.credibility * self.benchmark_conversions + self.client_conversions,
+            beta=1.0 + self.credibility * self.benchmark_misses + self.client_misses,
+        )
+
+
+def pool_evidence(
+    rows: Iterable[PatternRow], half_life_days: float | None, discount_conflicts: bool = True
+) -> PooledEvidence:
+    """Sum each source's weighted pseudo-counts; then how far the client's own data lets the benchmark count."""
+    counts = {"benchmark": [0.0, 0.0], "client": [0.0, 0.0]}
+    for row in rows:
+        weight = _effective_weight(row, half_life_days)
+        counts[row.source][0] += weight * (row.alpha - 1.0)
+        counts[row.source][1] += weight * (row.beta - 1.0)
+    (bench_conv, bench_miss), (client_conv, client_miss) = counts["benchmark"], counts["client"]
+    credibility = 1.0
+    if discount_conflicts:
+        credibility = float(benchmark_credibility(bench_conv, bench_miss, client_conv, client_miss))
+    return PooledEvidence(bench_conv, bench_miss, client_conv, client_miss, credibility)
+
+
+def pattern_posterior_decayed(
+    rows: Iterable[PatternRow], half_life_days: float | None, discount_conflicts: bool = True
+) -> BetaPosterior:
+    """DESIGN §8's pooled posterior with each benchmark row's weight decayed by its age and, once the client's
+    own results contradict the benchmark, scaled down by its credibility (domain.conflict)."""
+    return pool_evidence(rows, half_life_days, discount_conflicts).posterior
 
 
 def evidence_split(rows: Iterable[PatternRow], half_life_days: float | None) -> dict[str, float]:
-    """Pseudo-clicks each source adds after weights and decay, and the benchmark's share of the total."""
-    split = {"benchmark": 0.0, "client": 0.0}
-    for row in rows:
-        split[row.source] += _effective_weight(row, half_life_days) * (row.alpha + row.beta - 2.0)
-    total = split["benchmark"] + split["client"]
-    return split | {"benchmark_share": split["benchmark"] / total if total > 0 else 0.0}
+    """Pseudo-clicks each source adds after weights, decay and credibility, the benchmark's share, and δ."""
+    pooled = pool_evidence(rows, half_life_days)
+    benchmark = pooled.credibility * (pooled.benchmark_conversions + pooled.benchmark_misses)
+    client = pooled.client_conversions + pooled.client_misses
+    total = benchmark + client
+    return {
+        "benchmark": benchmark,
+        "client": client,
+        "benchmark_share": benchmark / total if total > 0 else 0.0,
+        "benchmark_credibility": pooled.credibility,
+    }
 
 
 def _parameters(posteriors: Sequence[BetaPosterior]) -> tuple[np.ndarray, np.ndarray]:

@@ -585,8 +585,11 @@ class PatternRecommendation(BaseModel):
     posterior_mean: float
     credible_interval_95: tuple[float, float]
     probability_best: float
-    benchmark_pseudo_clicks: float
+    benchmark_pseudo_clicks: float = Field(description="market evidence after weight, age decay and credibility")
     client_clicks: float
+    benchmark_credibility: float = Field(
+        description="1 = the benchmark counts fully; lower once the client's own results contradict it"
+    )
     rows: int
 
 

@@ -87,6 +87,7 @@ async def recommendations(
                 probability_best=float(p_best[i]),
                 benchmark_pseudo_clicks=split.get("benchmark", 0.0),
                 client_clicks=split.get("client", 0.0),
+                benchmark_credibility=split["benchmark_credibility"],
                 rows=len(decayable[i]),
             )
         )

@@ -66,7 +66,12 @@ def test_without_decay_the_design_weights_apply() -> None:
     posterior = pattern_posterior_decayed(rows, half_life_days=None)
     assert (posterior.alpha, posterior.beta) == (pytest.approx(106), pytest.approx(1996))
     assert pattern_posterior_decayed([], 30) == BetaPosterior(1.0, 1.0)
-    assert evidence_split([], 30) == {"benchmark": 0.0, "client": 0.0, "benchmark_share": 0.0}
+    assert evidence_split([], 30) == {
+        "benchmark": 0.0,
+        "client": 0.0,
+        "benchmark_share": 0.0,
+        "benchmark_credibility": 1.0,
+    }
 
 
 @pytest.mark.parametrize(

@@ -54,19 +54,22 @@ async def test_recommendations_rank_patterns_deterministically(
                     bayesian_beta=beta,
                 )
             )
-        session.add(
-            PatternPerformance(
-                id=uuid.uuid4(),
-                hook_type="question",
-                emotion="curiosity",
-                pacing="fast",
-                product_category=category,
-                source="client",
-                weight=1.0,
-                bayesian_alpha=11,
-                bayesian_beta=191,
+        # the client agrees with the market on "question" (5 % of 200) and contradicts it on "before-after"
+        for hook, emotion, pacing, alpha, beta in (("question", "curiosity", "fast", 11, 191),
+                                                   ("before-after", "relief", "medium", 1, 301)):  # fmt: skip
+            session.add(
+                PatternPerformance(
+                    id=uuid.uuid4(),
+                    hook_type=hook,
+                    emotion=emotion,
+                    pacing=pacing,
+                    product_category=category,
+                    source="client",
+                    weight=1.0,
+                    bayesian_alpha=alpha,
+                    bayesian_beta=beta,
+                )
             )
-        )
     token = issue_token(stack_settings, "marketer")
     params: dict[str, str | int] = {"product_category": category, "seed": 7}
     first = await api.get("/api/v1/patterns/recommendations", params=params, headers=bearer(token))
@@ -81,6 +84,11 @@ async def test_recommendations_rank_patterns_deterministically(
     assert low < question["posterior_mean"] < high
     assert question["client_clicks"] == pytest.approx(200) and question["benchmark_pseudo_clicks"] > 1000
     assert question["probability_best"] > top["testimonial"]["probability_best"]
+    # 0 conversions in 300 clicks where the market promised 3.5 %: the benchmark mostly stops counting
+    assert question["benchmark_credibility"] == 1.0 and top["testimonial"]["benchmark_credibility"] == 1.0
+    contradicted = top["before-after"]
+    assert contradicted["benchmark_credibility"] <= 0.05 and contradicted["client_clicks"] == pytest.approx(300)
+    assert contradicted["benchmark_pseudo_clicks"] < 0.05 * 2 * 998 and contradicted["posterior_mean"] < 0.02
     assert (await api.get("/api/v1/patterns/recommendations", params=params)).status_code == 401
 
 
