@@ -109,6 +109,12 @@ def pass_ref(video_key: str) -> ObjectRef:
     return ObjectRef(ref.bucket, ref.key + PASS_SUFFIX)
 
 
+def pass_keys(video_key: str) -> list[str]:
+    """Everything the shot pass may have stored: deleted once the clips are cut."""
+    work = pass_ref(video_key)
+    return [f"{work}/vertical.mp4", f"{work}/shots.json"]
+
+
 def span_features(
     path: Path,
     samples: Samples,

@@ -10,15 +10,17 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.clip_media import ClipMediaActivities
+    from activities.clip_media import ClipMediaActivities, pass_keys
     from activities.clip_records import ClipRecordsActivities
     from activities.errors import INVALID_VIDEO, NON_RETRYABLE_TYPES
     from activities.media import MediaActivities
+    from activities.storage import StorageActivities
     from domain.clip_plan import ClipPlan, plan_clips
     from models.schemas import (
         AssetProbeInput,
         ClipRecordInput,
         CutClipInput,
+        DeleteObjectsInput,
         FinishAssetInput,
         PrepareClipsInput,
         PrepareClipsOutput,
@@ -26,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
         ShotsInput,
     )
     from workflows.common import failure_of, record
-    from workflows.queues import TASK_QUEUE_MEDIA
+    from workflows.queues import TASK_QUEUE_MEDIA, TASK_QUEUE_TRANSFER
 
 MEDIA_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
@@ -93,10 +95,26 @@ class PrepareClipsWorkflow:
             ClipRecordsActivities.finish_asset,
             FinishAssetInput(video_asset_id=params.video_asset_id, ready=ready, failed=len(plans) - ready),
         )
+        if workflow.patched("delete-shot-pass"):  # runs started before this step replay without it
+            await self._delete_shot_pass(params.video_key)
         self._phase = "done"
         return PrepareClipsOutput(
             video_asset_id=params.video_asset_id, clips_ready=ready, clips_failed=len(plans) - ready
         )
+
+    async def _delete_shot_pass(self, video_key: str) -> None:
+        """The pass's 9:16 crop and shots.json (tens of MB a minute of video) only served these clips."""
+        self._phase = "removing the shot pass's working files"
+        try:
+            await workflow.execute_activity_method(
+                StorageActivities.delete_objects,
+                DeleteObjectsInput(keys=pass_keys(video_key)),
+                task_queue=TASK_QUEUE_TRANSFER,
+                start_to_close_timeout=timedelta(minutes=1),
+                retry_policy=MEDIA_RETRY,
+            )
+        except ActivityError as err:  # the clips are done and recorded; leftovers are only storage
+            workflow.logger.warning("could not delete the shot pass's files of %s: %s", video_key, err.cause or err)
 
     async def _clip(self, params: PrepareClipsInput, plan: ClipPlan) -> bool:
         """One candidate: PENDING, then READY with its features or FAILED with the reason."""

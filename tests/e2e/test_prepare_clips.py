@@ -40,6 +40,7 @@ async def test_clips_are_cut_measured_and_scored(
     api: httpx.AsyncClient,
     stack_settings: Settings,
     temporal: Client,
+    s3: Any,
     media_dir: Path,
     name: str,
     width: int,
@@ -55,6 +56,13 @@ async def test_clips_are_cut_measured_and_scored(
     handle = temporal.get_workflow_handle(started["workflow_id"])
     result = await handle.result()
     assert result["clips_ready"] >= 1 and result["clips_failed"] == 0
+    # the shot pass's crop and shots.json served the clips and are gone; the source and the clips stay
+    bucket, asset_id = stack_settings.r2_client_assets_bucket, started["video_asset_id"]
+    listing = await s3.list_objects_v2(Bucket=bucket, Prefix="assets/")
+    kept = [item["Key"] for item in listing.get("Contents", []) if asset_id in item["Key"]]
+    assert len(kept) == 1 and ".shots" not in kept[0], kept
+    clip_objects = await s3.list_objects_v2(Bucket=bucket, Prefix=f"clips/{asset_id}/")
+    assert clip_objects["KeyCount"] == result["clips_ready"]
     clips = (await api.get(f"/api/v1/video-assets/{started['video_asset_id']}/clips", headers=bearer(token))).json()
     assert all(clip["status"] == "READY" and clip["clip_key"] for clip in clips)
     for clip in clips:
