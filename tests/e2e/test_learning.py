@@ -34,13 +34,16 @@ async def test_recommendations_rank_patterns_deterministically(
     api: httpx.AsyncClient, stack_settings: Settings, db: Any
 ) -> None:
     category = f"recs-{uuid.uuid4().hex[:6]}"
-    patterns = [
-        ("question", "curiosity", "fast", 60, 940),
-        ("testimonial", "trust", "slow", 20, 980),
-        ("before-after", "relief", "medium", 35, 965),
+    # the client agrees with the market on "question" (5 % of 200) and contradicts it on "before-after"
+    rows = [
+        ("question", "curiosity", "fast", "benchmark", 60, 940),
+        ("testimonial", "trust", "slow", "benchmark", 20, 980),
+        ("before-after", "relief", "medium", "benchmark", 35, 965),
+        ("question", "curiosity", "fast", "client", 11, 191),
+        ("before-after", "relief", "medium", "client", 1, 301),
     ]
     async with db.begin() as session:
-        for hook, emotion, pacing, alpha, beta in patterns:
+        for hook, emotion, pacing, source, alpha, beta in rows:
             session.add(
                 PatternPerformance(
                     id=uuid.uuid4(),
@@ -48,24 +51,8 @@ async def test_recommendations_rank_patterns_deterministically(
                     emotion=emotion,
                     pacing=pacing,
                     product_category=category,
-                    source="benchmark",
-                    weight=2.0,
-                    bayesian_alpha=alpha,
-                    bayesian_beta=beta,
-                )
-            )
-        # the client agrees with the market on "question" (5 % of 200) and contradicts it on "before-after"
-        for hook, emotion, pacing, alpha, beta in (("question", "curiosity", "fast", 11, 191),
-                                                   ("before-after", "relief", "medium", 1, 301)):  # fmt: skip
-            session.add(
-                PatternPerformance(
-                    id=uuid.uuid4(),
-                    hook_type=hook,
-                    emotion=emotion,
-                    pacing=pacing,
-                    product_category=category,
-                    source="client",
-                    weight=1.0,
+                    source=source,
+                    weight=2.0 if source == "benchmark" else 1.0,
                     bayesian_alpha=alpha,
                     bayesian_beta=beta,
                 )
