@@ -24,15 +24,15 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from bench.bandit_sim import BATCH, simulate, summary
 from domain.bandit import PatternRow, pool_evidence
-from domain.conflict import benchmark_credibility
 from domain.prior import BENCHMARK_WEIGHT, benchmark_prior
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_JSON, OUT_PNG = ROOT / "bench" / "out" / "bandit.json", ROOT / "bench" / "out" / "bandit.png"
 CL_MEANS = np.array([0.5] + [0.4] * 9)
-BATCH, PAPER_HORIZON, PAPER_REGRET, PAPER_TOLERANCE = 100, 10**6, 410.0, 0.15
+PAPER_HORIZON, PAPER_REGRET, PAPER_TOLERANCE = 10**6, 410.0, 0.15
 FIGURE_HORIZON = 10**7  # where the paper's Figure 1 curves end
 MARKET_K, MARKET_T, CVR_LOW, CVR_HIGH = 8, 10_000, 0.01, 0.06
 NOISE_SIGMA, AGE_DAYS = 0.25, 90.0  # the related market's lognormal noise; 3-month-old benchmark rows
@@ -44,81 +44,6 @@ TARGET_INFORMED, TARGET_SWAPPED = 0.6, 1.5
 console = Console(width=max(Console().width, 110))  # the table's rows fit on one line
 
 
-def _even(mask: np.ndarray, size: int) -> np.ndarray:
-    """Spread size pulls over each row's masked arms, remainder to the first ones (UCB's untried arms)."""
-    per_row = np.maximum(mask.sum(axis=1, keepdims=True), 1)
-    rank = np.cumsum(mask, axis=1) - 1
-    return np.where(mask, size // per_row + (rank < size % per_row), 0)
-
-
-def _kl_ucb(mean: np.ndarray, pulls: np.ndarray, log_t: float) -> np.ndarray:
-    """Largest q ≥ p̂ with n·KL(p̂, q) ≤ ln t, by 30 vectorized bisection steps (Garivier & Cappé, c = 0)."""
-    p = np.clip(mean, 1e-12, 1 - 1e-12)
-    low, high = mean.copy(), np.ones_like(mean)
-    for _ in range(30):
-        q = np.clip((low + high) / 2, 1e-12, 1 - 1e-12)
-        kl = p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))
-        inside = pulls * kl <= log_t
-        low, high = np.where(inside, q, low), np.where(inside, high, q)
-    return low
-
-
-def simulate(
-    policy: str,
-    means: np.ndarray,
-    bench: tuple[np.ndarray, np.ndarray],
-    horizon: int,
-    seed: int,
-    discount: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Runs × arms in parallel, posteriors frozen for each batch of 100; cumulative regret after each batch.
-
-    bench holds each arm's benchmark pseudo-conversions and misses (after weight and decay); with discount,
-    they count by the credibility the client's data so far gives them, as in domain.bandit.pool_evidence.
-    """
-    rng = np.random.default_rng(seed)
-    runs, arms = means.shape
-    gaps = means.max(axis=1, keepdims=True) - means
-    wins, pulls = np.zeros((runs, arms)), np.zeros((runs, arms))
-    offsets = (np.arange(runs) * arms)[None, :]
-    steps, curve, regret, t = [], [], np.zeros(runs), 0
-    while t < horizon:
-        size = min(BATCH, horizon - t)
-        if policy == "ts":
-            credibility = benchmark_credibility(*bench, wins, pulls - wins) if discount else 1.0
-            alpha = 1.0 + credibility * bench[0] + wins
-            beta = 1.0 + credibility * bench[1] + pulls - wins
-            draws = rng.beta(alpha, beta, size=(size, runs, arms))
-            flat = (draws.argmax(axis=2) + offsets).ravel()
-            counts = np.bincount(flat, minlength=runs * arms).reshape(runs, arms)
-        else:
-            mean = wins / np.maximum(pulls, 1)
-            if policy == "ucb1":
-                index = mean + np.sqrt(2 * math.log(max(t, 1)) / np.maximum(pulls, 1))
-            else:
-                index = _kl_ucb(mean, pulls, math.log(max(t, 1)))
-            # a frozen index sends the whole batch to one arm; untried arms share a batch instead of one each
-            untried = pulls == 0
-            best = np.eye(arms, dtype=bool)[index.argmax(axis=1)]
-            counts = _even(np.where(untried.any(axis=1, keepdims=True), untried, best), size)
-        wins += rng.binomial(counts, means)
-        pulls += counts
-        regret += (counts * gaps).sum(axis=1)
-        t += size
-        steps.append(t)
-        curve.append(regret.copy())
-    return np.array(steps), np.array(curve).T
-
-
-def _summary(steps: np.ndarray, curve: np.ndarray, started: float) -> dict[str, Any]:
-    final = curve[:, -1]
-    return {
-        "mean": float(final.mean()), "se": float(final.std(ddof=1) / math.sqrt(len(final))),
-        "median": float(np.median(final)), "seconds": time.perf_counter() - started,
-        "steps": steps, "curve": curve.mean(axis=0), "final": final,
-    }  # fmt: skip
-
-
 def chapelle_li(horizon: int, runs: int, figure_runs: int, seed: int) -> dict[str, Any]:
     """Experiment 1: TS with Beta(1, 1) priors, UCB1 and KL-UCB on the paper's K = 10, ε = 0.1 problem."""
     means = np.broadcast_to(CL_MEANS, (runs, len(CL_MEANS)))
@@ -126,11 +51,11 @@ def chapelle_li(horizon: int, runs: int, figure_runs: int, seed: int) -> dict[st
     out: dict[str, Any] = {}
     for offset, policy in enumerate(("ts", "ucb1", "klucb")):
         start = time.perf_counter()
-        out[policy] = _summary(*simulate(policy, means, uniform, horizon, seed + offset), start)
+        out[policy] = summary(*simulate(policy, means, uniform, horizon, seed + offset), start)
     if figure_runs:  # the same TS on to the end of the paper's Figure 1
         start, means = time.perf_counter(), np.broadcast_to(CL_MEANS, (figure_runs, len(CL_MEANS)))
         uniform = (np.zeros_like(means), np.zeros_like(means))
-        out["ts_figure"] = _summary(*simulate("ts", means, uniform, FIGURE_HORIZON, seed + 3), start)
+        out["ts_figure"] = summary(*simulate("ts", means, uniform, FIGURE_HORIZON, seed + 3), start)
     gap, best = CL_MEANS.max() - CL_MEANS, CL_MEANS.max()
     kl = CL_MEANS * np.log(CL_MEANS / best) + (1 - CL_MEANS) * np.log((1 - CL_MEANS) / (1 - best))
     out["lai_robbins"] = float(sum(g / k for g, k in zip(gap, kl, strict=True) if g > 0) * math.log(horizon))
@@ -171,7 +96,7 @@ def market(runs: int, seed: int) -> dict[str, Any]:
     for name, (bench, discount) in variants.items():
         # the same bandit seed for every variant: only the priors differ (common random numbers)
         start = time.perf_counter()
-        out[name] = _summary(*simulate("ts", means, bench, MARKET_T, seed + 1, discount), start)
+        out[name] = summary(*simulate("ts", means, bench, MARKET_T, seed + 1, discount), start)
     base = out["uninformed"]["final"]
     for entry in out.values():
         entry["ratio"] = entry["mean"] / base.mean()
