@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.records import probe_columns
 from domain.tags import insight_tags, known
 from models.schemas import AnalysisStatusInput, ApplyAnalysisInput, Done, ProbeResultInput
 from models.tables import Creative, CreativeAnalysis, PatternPerformance
@@ -36,18 +37,7 @@ class AnalysisRecordsActivities:
                 "analysis_status": "failed",
             }
         else:
-            probe = params.probe
-            values = {
-                "status": "ready",
-                "failure_reason": None,
-                "container": probe.container,
-                "codec": probe.codec,
-                "duration_s": probe.duration_s,
-                "width": probe.width,
-                "height": probe.height,
-                "has_audio": probe.has_audio,
-                "size_bytes": probe.size_bytes,
-            }
+            values = {**probe_columns(params.probe), "size_bytes": params.probe.size_bytes}
         async with self.sessionmaker.begin() as session:
             await session.execute(update(Creative).where(Creative.id == params.creative_id).values(**values))
         return Done()

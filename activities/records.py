@@ -40,6 +40,20 @@ def _benchmark_columns(fields: Any) -> dict[str, Any]:
     }
 
 
+def probe_columns(probe: Any) -> dict[str, Any]:
+    """A probed video's facts as creative columns, and the creative `ready`."""
+    return {
+        "container": probe.container,
+        "codec": probe.codec,
+        "duration_s": probe.duration_s,
+        "width": probe.width,
+        "height": probe.height,
+        "has_audio": probe.has_audio,
+        "status": "ready",
+        "failure_reason": None,
+    }
+
+
 async def upsert_row(
     session: AsyncSession,
     table: Any,
@@ -75,14 +89,7 @@ class RecordsActivities:
             "size_bytes": video.size_bytes,
             "source_url": params.source_url,
             "original_filename": params.original_filename,
-            "container": probe.container,
-            "codec": probe.codec,
-            "duration_s": probe.duration_s,
-            "width": probe.width,
-            "height": probe.height,
-            "has_audio": probe.has_audio,
-            "status": "ready",
-            "failure_reason": None,
+            **probe_columns(probe),
         }
         pattern = {
             "id": pattern_row_id(params.creative_id, "benchmark"),

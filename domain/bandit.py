@@ -81,6 +81,18 @@ class PooledEvidence:
             beta=1.0 + self.credibility * self.benchmark_misses + self.client_misses,
         )
 
+    def split(self) -> dict[str, float]:
+        """Pseudo-clicks each source adds after weights, decay and credibility, the benchmark's share, and δ."""
+        benchmark = self.credibility * (self.benchmark_conversions + self.benchmark_misses)
+        client = self.client_conversions + self.client_misses
+        total = benchmark + client
+        return {
+            "benchmark": benchmark,
+            "client": client,
+            "benchmark_share": benchmark / total if total > 0 else 0.0,
+            "benchmark_credibility": self.credibility,
+        }
+
 
 def pool_evidence(
     rows: Iterable[PatternRow], half_life_days: float | None, discount_conflicts: bool = True
@@ -108,16 +120,7 @@ def pattern_posterior_decayed(
 
 def evidence_split(rows: Iterable[PatternRow], half_life_days: float | None) -> dict[str, float]:
     """Pseudo-clicks each source adds after weights, decay and credibility, the benchmark's share, and δ."""
-    pooled = pool_evidence(rows, half_life_days)
-    benchmark = pooled.credibility * (pooled.benchmark_conversions + pooled.benchmark_misses)
-    client = pooled.client_conversions + pooled.client_misses
-    total = benchmark + client
-    return {
-        "benchmark": benchmark,
-        "client": client,
-        "benchmark_share": benchmark / total if total > 0 else 0.0,
-        "benchmark_credibility": pooled.credibility,
-    }
+    return pool_evidence(rows, half_life_days).split()
 
 
 def _parameters(posteriors: Sequence[BetaPosterior]) -> tuple[np.ndarray, np.ndarray]:

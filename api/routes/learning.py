@@ -16,7 +16,7 @@ from activities.learning import pattern_rows
 from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
 from api.reports import count_once
-from domain.bandit import credible_interval, evidence_split, pattern_posterior_decayed, probability_best, thompson_draw
+from domain.bandit import credible_interval, pool_evidence, probability_best, thompson_draw
 from models.schemas import (
     CampaignResultReport,
     CampaignResults,
@@ -67,7 +67,8 @@ async def recommendations(
     now = datetime.now(UTC)
     half_life = settings.benchmark_half_life_days
     decayable = [[pair[1] for pair in pattern_rows(groups[key], now)] for key in keys]
-    posteriors = [pattern_posterior_decayed(group, half_life) for group in decayable]
+    pooled = [pool_evidence(group, half_life) for group in decayable]  # one credibility search per pattern
+    posteriors = [evidence.posterior for evidence in pooled]
     seed = seed if seed is not None else secrets.randbits(63)
     rng = np.random.default_rng(seed)
     draws = thompson_draw(posteriors, rng) if posteriors else np.array([])
@@ -75,7 +76,7 @@ async def recommendations(
     order = sorted(range(len(keys)), key=lambda i: (-float(draws[i]), i))
     items = []
     for rank, i in enumerate(order[:limit], start=1):
-        split = evidence_split(decayable[i], half_life)
+        split = pooled[i].split()
         hook_type, emotion, pacing = keys[i]
         items.append(
             PatternRecommendation(
