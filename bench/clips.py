@@ -28,12 +28,11 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from bench.stack import child_env, full_stack
 from clients import TASK_QUEUE_MAIN, connect_temporal, s3_client
-from devstack import DevStack
-from devstack.process import free_port, log_tail
+from devstack.process import log_tail
 from devstack.samples import ffmpeg_exe
 from models.db import make_engine, make_sessionmaker
-from models.migrate import upgrade_head
 from models.schemas import PrepareClipsInput
 from models.tables import Clip, VideoAsset
 from settings import Settings
@@ -75,15 +74,6 @@ def make_video(path: Path, seconds: float = SECONDS, size: tuple[int, int] = (WI
         check=True,
     )  # fmt: skip
     return [round(sum(shots[:i]), 3) for i in range(1, len(shots))]
-
-
-def child_env(settings: Settings) -> dict[str, str]:
-    """The stack as environment variables for the worker subprocess."""
-    names = ("database_url", "temporal_address", "temporal_namespace", "r2_endpoint_url", "r2_access_key_id",
-             "r2_market_benchmarks_bucket", "r2_client_assets_bucket", "max_video_bytes")  # fmt: skip
-    secret = settings.r2_secret_access_key.get_secret_value()
-    return os.environ | {n.upper(): str(getattr(settings, n)) for n in names} | {
-        "R2_SECRET_ACCESS_KEY": secret, "WORKER_GRACEFUL_SHUTDOWN_SECONDS": "2", "PYTHONPATH": str(ROOT)}  # fmt: skip
 
 
 def timed_decode(url: str) -> float:
@@ -253,28 +243,17 @@ def main() -> None:
         video, warmup = workdir / "source.mp4", workdir / "warmup.mp4"
         cuts = make_video(video)
         make_video(warmup, 12.0, (640, 360))
-        base = Settings(
-            _env_file=None, data_dir=workdir / "stack", database_url=None, temporal_address=None,
-            r2_endpoint_url=None, temporal_port=free_port(), temporal_ui_port=free_port(), s3_port=free_port(),
-            max_video_bytes=4 * video.stat().st_size,
-        )  # fmt: skip
-        stack = DevStack(base, headless=True, free_ports=True)
         console.print("starting Temporal, PostgreSQL and S3 on free ports …")
-        env = stack.start()
-        try:
-            settings = base.model_copy(update={name.lower(): value for name, value in env.items()})
-            upgrade_head(env["DATABASE_URL"])
+        with full_stack(workdir, max_video_bytes=4 * video.stat().st_size) as (settings, env):
             raw = asyncio.run(run(settings, video, warmup, args.runs, workdir))
             import boto3  # sync client for the checks: presigned URLs for ffmpeg, outside the timed runs
 
-            s3 = boto3.client("s3", endpoint_url=env["R2_ENDPOINT_URL"], aws_access_key_id=base.r2_access_key_id,
-                              aws_secret_access_key=base.r2_secret_access_key.get_secret_value(),
-                              region_name=base.r2_region)  # fmt: skip
+            s3 = boto3.client("s3", endpoint_url=env["R2_ENDPOINT_URL"], aws_access_key_id=settings.r2_access_key_id,
+                              aws_secret_access_key=settings.r2_secret_access_key.get_secret_value(),
+                              region_name=settings.r2_region)  # fmt: skip
             median_run = sorted(raw["results"], key=lambda r: r["wall_s"])[len(raw["results"]) // 2]
             console.print("decoding every clip of the median run to check it plays …")
             check_clips(median_run["clips"], s3)
-        finally:
-            stack.stop()
     figures = report(raw, cuts)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(figures | {"cpus": os.cpu_count(), "at": time.time()}, indent=2, default=str) + "\n")

@@ -32,11 +32,10 @@ from rich.console import Console
 from rich.table import Table
 from temporalio.client import Client
 
+from bench.stack import child_env, full_stack
 from clients import TASK_QUEUE_MAIN, connect_temporal, s3_client
-from devstack import DevStack
-from devstack.process import free_port, log_tail
+from devstack.process import log_tail
 from devstack.samples import ffmpeg_exe
-from models.migrate import upgrade_head
 from models.schemas import BenchmarkFields, IngestBenchmarkInput, VideoSource
 from settings import Settings
 from tests.support.fileserver import serve_directory
@@ -115,21 +114,6 @@ class RssSampler(threading.Thread):
         start = time.time()
         time.sleep(seconds)
         return statistics.median(mb for t, mb in self.samples if t >= start)
-
-
-def child_env(settings: Settings) -> dict[str, str]:
-    """The stack as environment variables; inherited ones (MULTIPART_CHUNK_BYTES, MALLOC_*) still apply."""
-    names = ("database_url", "temporal_address", "temporal_namespace", "r2_endpoint_url", "r2_access_key_id",
-             "r2_market_benchmarks_bucket", "r2_client_assets_bucket", "max_video_bytes")  # fmt: skip
-    return (
-        os.environ
-        | {name.upper(): str(getattr(settings, name)) for name in names}
-        | {
-            "R2_SECRET_ACCESS_KEY": settings.r2_secret_access_key.get_secret_value(),
-            "WORKER_GRACEFUL_SHUTDOWN_SECONDS": "2",
-            "PYTHONPATH": str(ROOT),
-        }
-    )
 
 
 def baseline(env: dict[str, str], workdir: Path, video: Path) -> dict[str, float]:
@@ -301,24 +285,15 @@ def main() -> None:
         console.print(f"making a {args.size_mb} MB MP4 in {workdir} …")
         clip, video = make_video(workdir, args.size_mb)
         size = video.stat().st_size
-        base = Settings(
-            _env_file=None, data_dir=workdir / "stack", database_url=None, temporal_address=None,
-            r2_endpoint_url=None, temporal_port=free_port(), temporal_ui_port=free_port(),
-            s3_port=free_port(), max_video_bytes=max(2048 * MB, 2 * size),
-        )  # fmt: skip
-        stack = DevStack(base, headless=True, free_ports=True)
         console.print("starting Temporal, PostgreSQL and S3 on free ports …")
-        env = stack.start()
-        try:
-            settings = base.model_copy(update={name.lower(): value for name, value in env.items()})
-            upgrade_head(env["DATABASE_URL"])
-            with serve_directory(video.parent) as url:
-                raw = asyncio.run(run(settings, clip, video, url, workdir, args.rounds))
-        finally:
-            stack.stop()
+        with (
+            full_stack(workdir, max_video_bytes=max(2048 * MB, 2 * size)) as (settings, _),
+            serve_directory(video.parent) as url,
+        ):
+            raw = asyncio.run(run(settings, clip, video, url, workdir, args.rounds))
     fig = summarise(raw, size)
     print_table(fig)
-    extra = {"multipart_chunk_bytes": base.multipart_chunk_bytes, "cpus": os.cpu_count(), "at": time.time()}
+    extra = {"multipart_chunk_bytes": settings.multipart_chunk_bytes, "cpus": os.cpu_count(), "at": time.time()}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(fig | extra, indent=2) + "\n")
     console.print(f"figures written to {OUT.relative_to(ROOT)}")
