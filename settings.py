@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 HMAC_ALGORITHMS = {"HS256"}
 ASYMMETRIC_ALGORITHMS = {"RS256", "ES256"}
@@ -77,6 +78,11 @@ class Settings(BaseSettings):
     max_video_bytes: int = Field(500 * 1024 * 1024, gt=0)
     download_timeout_seconds: float = Field(30.0, gt=0, description="connect/read timeout per request")
     download_max_redirects: int = Field(5, ge=0, le=20)
+    # NoDecode: a comma list (localhost,minio), not JSON like FRAME_TIMESTAMPS; see _comma_list
+    url_fetch_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="hosts whose video URLs may resolve to private/loopback addresses (tests, dev stack)",
+    )
     # S3's smallest part: with two parts in flight a transfer holds ~15 MB whatever the file size
     multipart_chunk_bytes: int = Field(5 * 1024 * 1024, ge=5 * 1024 * 1024)
     presign_expiration_seconds: int = Field(3600, gt=0)
@@ -97,6 +103,15 @@ class Settings(BaseSettings):
     @classmethod
     def _clamp_presign(cls, value: int) -> int:
         return min(value, R2_MAX_PRESIGN_SECONDS)
+
+    @field_validator("url_fetch_allowed_hosts", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):  # a JSON list, as the other list settings take
+                return json.loads(value)
+            return [host.strip() for host in value.split(",") if host.strip()]
+        return value
 
     @field_validator(
         "database_url", "temporal_address", "r2_endpoint_url", "r2_public_base_url",
