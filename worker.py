@@ -56,7 +56,7 @@ async def _database_workers(
 ) -> list[Worker]:
     """The workflows and ugc-main, and/or ugc-media; the heavy imports happen only here."""
     from models.db import make_engine, make_sessionmaker
-    from models.schemas import TrainRulesInput
+    from models.schemas.learning import TrainRulesInput
     from workflows.catalog import ALL_WORKFLOWS
     from workflows.schedules import ensure_training_schedule
 

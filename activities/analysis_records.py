@@ -8,7 +8,8 @@ from temporalio import activity
 
 from activities.records import probe_columns
 from domain.tags import insight_tags, known
-from models.schemas import AnalysisStatusInput, ApplyAnalysisInput, Done, ProbeResultInput
+from models.schemas.analysis import AnalysisStatusInput, ApplyAnalysisInput, ProbeResultInput
+from models.schemas.common import Done
 from models.tables import Creative, CreativeAnalysis, PatternPerformance
 
 

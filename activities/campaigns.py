@@ -16,7 +16,13 @@ from domain.platforms import UnknownPlatform, parse_platform
 from domain.posterior import Evidence
 from domain.rules import DEFAULT_WEIGHTS, DEFAULT_WEIGHTS_VERSION, ClipFeatures, Weights
 from domain.selection import PatternEvidence, select_best
-from models.schemas import CreateCampaignInput, DraftCampaign, PlatformDecision, RecordDecisionInput, ScorePlatformInput
+from models.schemas.campaigns import (
+    CreateCampaignInput,
+    DraftCampaign,
+    PlatformDecision,
+    RecordDecisionInput,
+    ScorePlatformInput,
+)
 from models.tables import (
     BestClipDecision,
     Campaign,

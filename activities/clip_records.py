@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.records import upsert_row
-from models.schemas import AssetProbeInput, ClipRecordInput, Done, FinishAssetInput
+from models.schemas.clips import AssetProbeInput, ClipRecordInput, FinishAssetInput
+from models.schemas.common import Done
 from models.tables import Clip, VideoAsset
 
 

@@ -1,28 +1,49 @@
-"""Typed, non-retryable failures: retrying cannot fix these inputs."""
+"""Typed Temporal failures: the library's classified `Failure`s become ApplicationErrors in one place."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
+
 from temporalio.exceptions import ApplicationError
 
-INVALID_VIDEO = "InvalidVideo"
-INVALID_SOURCE = "InvalidSource"
-VIDEO_TOO_LARGE = "VideoTooLarge"
-INVALID_INPUT = "InvalidInput"
+from domain.failures import Failure, InvalidInput, InvalidSource, InvalidVideo, VideoTooLarge
+
+INVALID_VIDEO = InvalidVideo.kind
+INVALID_SOURCE = InvalidSource.kind
+VIDEO_TOO_LARGE = VideoTooLarge.kind
+INVALID_INPUT = InvalidInput.kind
 
 NON_RETRYABLE_TYPES = [INVALID_VIDEO, INVALID_SOURCE, VIDEO_TOO_LARGE, INVALID_INPUT]
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def application_error(failure: Failure) -> ApplicationError:
+    """The Temporal form of a library failure: its kind as the type, retryable as the library judged it."""
+    return ApplicationError(
+        failure.message, type=failure.kind, non_retryable=not failure.retryable, next_retry_delay=failure.retry_after
+    )
+
+
+def typed_failures(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Wrap an activity so a library `Failure` leaves it as a typed ApplicationError (`from None`: no chain)."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await fn(*args, **kwargs)
+        except Failure as failure:
+            raise application_error(failure) from None
+
+    return wrapper
+
 
 def invalid_video(reason: str) -> ApplicationError:
-    return ApplicationError(reason, type=INVALID_VIDEO, non_retryable=True)
+    return application_error(InvalidVideo(reason))
 
 
 def invalid_source(reason: str) -> ApplicationError:
-    return ApplicationError(reason, type=INVALID_SOURCE, non_retryable=True)
-
-
-def too_large(limit_bytes: int) -> ApplicationError:
-    return ApplicationError(
-        f"video is larger than the {limit_bytes // (1024 * 1024)} MB limit",
-        type=VIDEO_TOO_LARGE,
-        non_retryable=True,
-    )
+    return application_error(InvalidSource(reason))

@@ -18,7 +18,7 @@ from domain.posterior import BetaPosterior, Evidence
 from domain.rules import ClipFeatures
 from domain.selection import PatternEvidence, pattern_matches
 from domain.training import Observation, train_platform
-from models.schemas import AllocateBudgetInput, BudgetAllocation, TrainPlatformInput, TrainPlatformOutput
+from models.schemas.learning import AllocateBudgetInput, BudgetAllocation, TrainPlatformInput, TrainPlatformOutput
 from models.tables import Campaign, Clip, PatternPerformance, RuleWeights, VideoAsset
 
 

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from domain.prior import BENCHMARK_WEIGHT
-from models.schemas import Done, RecordFailureInput, RecordFailureOutput, UpsertBenchmarkInput
+from models.schemas.benchmarks import RecordFailureInput, RecordFailureOutput, UpsertBenchmarkInput
+from models.schemas.common import Done
 from models.tables import Creative, PatternPerformance
 
 # a benchmark's pattern row has a stable id derived from its creative: re-ingest updates, never adds

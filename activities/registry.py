@@ -32,7 +32,7 @@ def anthropic_client(settings: Settings) -> AsyncAnthropic | None:
     """Claude with the SDK's own retries off (Temporal owns retries); None without a key."""
     if settings.anthropic_api_key is None:
         return None
-    from activities.claude_vision import make_anthropic_client
+    from vision.claude import make_anthropic_client
 
     return make_anthropic_client(
         settings.anthropic_api_key.get_secret_value(), settings.anthropic_base_url, settings.claude_timeout_seconds
@@ -63,7 +63,7 @@ def main_activities(
 
     claude = None
     if anthropic is not None:  # imported only when used: the SDK alone costs a worker ~35 MB
-        from activities.claude_vision import ClaudeVision
+        from vision.claude import ClaudeVision
 
         claude = ClaudeVision(anthropic, settings.claude_model)
     records = RecordsActivities(sessionmaker)

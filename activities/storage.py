@@ -9,9 +9,11 @@ from botocore.exceptions import ClientError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.errors import invalid_source, invalid_video, too_large
-from activities.objects import ObjectRef, SizeLimitExceeded, stream_to_object
-from models.schemas import DeleteObjectsInput, Done, FetchVideoInput, PublishObjectInput, StoredObject
+from activities.errors import invalid_source, invalid_video, typed_failures
+from domain.failures import too_large
+from models.schemas.common import Done
+from models.schemas.media import DeleteObjectsInput, FetchVideoInput, PublishObjectInput, StoredObject
+from storage.objects import ObjectRef, SizeLimitExceeded, stream_to_object
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -30,6 +32,7 @@ class StorageActivities:
         self.part_bytes = part_bytes
 
     @activity.defn
+    @typed_failures
     async def fetch_video(self, params: FetchVideoInput) -> StoredObject:
         """Stream an http(s) URL into the bucket (multipart, hashed on the way), within the size limit."""
         if not params.url.lower().startswith(("http://", "https://")):
@@ -57,6 +60,7 @@ class StorageActivities:
         return StoredObject(key=str(dest), sha256=result.sha256, size_bytes=result.size_bytes)
 
     @activity.defn
+    @typed_failures
     async def publish_object(self, params: PublishObjectInput) -> Done:
         """Server-side copy with new metadata, then drop the source; a retry after the drop is a no-op."""
         source, dest = ObjectRef.parse(params.source_key), ObjectRef.parse(params.dest_key)
@@ -76,6 +80,7 @@ class StorageActivities:
         return Done()
 
     @activity.defn
+    @typed_failures
     async def delete_objects(self, params: DeleteObjectsInput) -> Done:
         """Delete objects; a missing one is already the wanted state."""
         for key in params.keys:

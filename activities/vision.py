@@ -12,18 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.errors import typed_failures
 from activities.heartbeat import threadsafe_heartbeat
-from activities.objects import ObjectRef, presigned_get
-from models.schemas import AnalyzeFramesInput, AnalyzeFramesOutput, CreativeInsights, Frame
+from models.schemas.analysis import AnalyzeFramesInput, AnalyzeFramesOutput, CreativeInsights, Frame
 from models.tables import CreativeAnalysis
+from storage.objects import MEDIA_READ_SECONDS, ObjectRef, presigned_get
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
 
-    from activities.claude_vision import ClaudeVision
+    from vision.claude import ClaudeVision
 
 LOCAL_PROMPT_VERSION = "local-v1"
-PRESIGN_SECONDS = 900
 
 
 def cache_key(params: AnalyzeFramesInput, model: str, prompt_version: str) -> str:
@@ -41,9 +41,10 @@ class VisionActivities:
         self.claude = claude
 
     @activity.defn
+    @typed_failures
     async def analyze_frames(self, params: AnalyzeFramesInput) -> AnalyzeFramesOutput:
         """Claude Vision (ugc-main: it is network-bound); retries map to the API's answers."""
-        from activities.claude_vision import PROMPT_VERSION
+        from vision.claude import PROMPT_VERSION
 
         if self.claude is None:
             raise ApplicationError(
@@ -62,15 +63,16 @@ class VisionActivities:
         )  # fmt: skip
 
     @activity.defn
+    @typed_failures
     async def analyze_frames_locally(self, params: AnalyzeFramesInput) -> AnalyzeFramesOutput:
         """Offline analysis from real measurements of the video and frames (ugc-media: CPU-bound)."""
-        from activities.local_analyzer import LOCAL_MODEL, analyze_locally
+        from media.local_analyzer import LOCAL_MODEL, analyze_locally
 
         key = cache_key(params, LOCAL_MODEL, LOCAL_PROMPT_VERSION)
         if stored := await self._stored(key):
             return stored
         frames = await self._frame_bytes(params.frames)
-        url = await presigned_get(self.s3, params.video_key, PRESIGN_SECONDS)
+        url = await presigned_get(self.s3, params.video_key, MEDIA_READ_SECONDS)
         insights = await asyncio.to_thread(analyze_locally, url, frames, threadsafe_heartbeat())
         return await self._store(params, key, insights, "local", LOCAL_MODEL, LOCAL_PROMPT_VERSION, 0, 0)
 

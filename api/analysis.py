@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from models.schemas import AnalysisOptions, AnalyzeCreativeInput
+from models.schemas.analysis import AnalysisOptions, AnalyzeCreativeInput
 from settings import Settings
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.schemas import PerformanceReport
+from models.schemas.common import PerformanceReport
 
 
 async def count_once(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,14 +12,14 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from activities.objects import ObjectRef, SizeLimitExceeded, stream_to_object
 from api.errors import PayloadTooLarge
 from api.video_urls import sniffed
 from settings import Settings
+from storage import keys
+from storage.objects import ObjectRef, SizeLimitExceeded, stream_to_object
 
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 FORM_OVERHEAD_BYTES = 64 * 1024
-CONTENT_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm", "mkv": "video/x-matroska"}
 
 
 async def upload_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
@@ -71,12 +71,12 @@ async def store_upload(
 
 
 async def store_private_video(
-    s3: Any, settings: Settings, upload: UploadFile, *, folder: str, object_id: uuid.UUID
+    s3: Any, settings: Settings, upload: UploadFile, key_for: Callable[[str, str], ObjectRef]
 ) -> StoredUpload:
-    """Sniff (415 if not a video), stream to `<folder>/<id>.<ext>` in the private bucket (413 if too large)."""
+    """Sniff (415 if not a video), stream to `key_for(bucket, extension)` (413 if too large)."""
     extension, chunks = await sniffed(upload_chunks(upload))
-    ref = ObjectRef(settings.r2_client_assets_bucket, f"{folder}/{object_id}.{extension}")
-    return await store_upload(s3, settings, upload, ref, chunks=chunks, content_type=CONTENT_TYPES[extension])
+    ref = key_for(settings.r2_client_assets_bucket, extension)
+    return await store_upload(s3, settings, upload, ref, chunks=chunks, content_type=keys.content_type(extension))
 
 
 async def start_or_undo(

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import AsyncIterator
 from typing import Any
 
-from activities.objects import presigned_get
 from api.errors import InvalidInput, UnsupportedMediaType
-from settings import R2_MAX_PRESIGN_SECONDS
-
-_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+from storage.objects import presigned_get
 
 
 async def generate_client_video_access_url(s3: Any, internal_key: str, expiration: int = 3600) -> str:
     """A presigned GET for `r2://bucket/key`, valid `expiration` seconds (clamped to R2's 7 days)."""
-    return await presigned_get(s3, internal_key, max(1, min(int(expiration), R2_MAX_PRESIGN_SECONDS)))
-
-
-def owner_segment(user_id: str) -> str:
-    """A user id safe inside an object key (ids with other characters are hashed, never trusted)."""
-    if _SAFE_SEGMENT.match(user_id):
-        return user_id
-    return "h" + hashlib.sha256(user_id.encode()).hexdigest()[:24]
+    return await presigned_get(s3, internal_key, expiration)
 
 
 def sniff_video_extension(head: bytes) -> str:

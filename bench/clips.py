@@ -33,7 +33,7 @@ from clients import TASK_QUEUE_MAIN, connect_temporal, s3_client
 from devstack.process import log_tail
 from devstack.samples import ffmpeg_exe
 from models.db import make_engine, make_sessionmaker
-from models.schemas import PrepareClipsInput
+from models.schemas.clips import PrepareClipsInput
 from models.tables import Clip, VideoAsset
 from settings import Settings
 from workflows.prepare_clips import PrepareClipsWorkflow, prepare_clips_workflow_id

@@ -28,15 +28,15 @@ import boto3
 from rich.console import Console
 from rich.table import Table
 
-from activities.claude_vision import INSIGHTS_TOOL, build_content
-from activities.frames import FrameImage, read_frames
 from clients import s3_config
 from devstack import DevStack
 from devstack.process import free_port
 from devstack.samples import ffmpeg_exe
 from domain.frames import FRAME_LABELS, scaled_size
-from models.schemas import Frame
+from media.frames import FrameImage, read_frames
+from models.schemas.analysis import Frame
 from settings import Settings
+from vision.claude import INSIGHTS_TOOL, build_content
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "frames.json"
@@ -58,7 +58,7 @@ PEAK = "import resource as r, subprocess, sys; subprocess.run(sys.argv[1:], chec
 PEAK += "print(r.getrusage(r.RUSAGE_CHILDREN).ru_maxrss)"
 CHILD = """import json, sys
 from pathlib import Path
-from activities.frames import read_frames
+from media.frames import read_frames
 status = lambda: Path('/proc/self/status').read_text().splitlines()
 hwm = lambda: int(next(l for l in status() if l.startswith('VmHWM')).split()[1])
 imports = hwm()

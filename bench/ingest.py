@@ -36,7 +36,7 @@ from bench.stack import child_env, full_stack
 from clients import TASK_QUEUE_MAIN, connect_temporal, s3_client
 from devstack.process import log_tail
 from devstack.samples import ffmpeg_exe
-from models.schemas import BenchmarkFields, IngestBenchmarkInput, VideoSource
+from models.schemas.benchmarks import BenchmarkFields, IngestBenchmarkInput, VideoSource
 from settings import Settings
 from tests.support.fileserver import serve_directory
 from workflows.analyze_creative import analysis_workflow_id

@@ -5,45 +5,28 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.analysis_records import AnalysisRecordsActivities
-    from activities.errors import INVALID_VIDEO, NON_RETRYABLE_TYPES
+    from activities.errors import INVALID_VIDEO
     from activities.media import MediaActivities
     from activities.vision import VisionActivities
     from domain.triggers import AnalysisTrigger, analysis_trigger
-    from models.schemas import (
+    from models.schemas.analysis import (
         AnalysisStatusInput,
         AnalyzeCreativeInput,
         AnalyzeFramesInput,
         ApplyAnalysisInput,
         ExtractFramesInput,
         ProbeResultInput,
-        ProbeVideoInput,
     )
+    from models.schemas.media import ProbeVideoInput
     from workflows.common import failure_of, record
+    from workflows.policies import MEDIA_HEARTBEAT, MEDIA_RETRY, MEDIA_TIMEOUT, VISION_RETRY, VISION_TIMEOUT
     from workflows.queues import TASK_QUEUE_MEDIA
 
 MAX_HISTORY_EVENTS = 2_000
-MEDIA_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    maximum_interval=timedelta(minutes=1),
-    maximum_attempts=5,
-    non_retryable_error_types=NON_RETRYABLE_TYPES,
-)
-# Claude: 429/529 back off (a retry-after overrides the interval); MalformedAnswer is bounded inside
-VISION_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=5),
-    maximum_attempts=8,
-    non_retryable_error_types=[*NON_RETRYABLE_TYPES, "VisionRejected", "VisionNotConfigured"],
-)
-MEDIA_TIMEOUT = timedelta(minutes=10)
-VISION_TIMEOUT = timedelta(minutes=3)
-HEARTBEAT_TIMEOUT = timedelta(seconds=60)
 
 
 def analysis_workflow_id(creative_id: object) -> str:
@@ -141,7 +124,7 @@ class AnalyzeCreativeWorkflow:
                 ProbeVideoInput(key=params.video_key),
                 task_queue=TASK_QUEUE_MEDIA,
                 start_to_close_timeout=MEDIA_TIMEOUT,
-                heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                heartbeat_timeout=MEDIA_HEARTBEAT,
                 retry_policy=MEDIA_RETRY,
             )
         except ActivityError as err:
@@ -175,7 +158,7 @@ class AnalyzeCreativeWorkflow:
                 ),
                 task_queue=TASK_QUEUE_MEDIA,
                 start_to_close_timeout=MEDIA_TIMEOUT,
-                heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                heartbeat_timeout=MEDIA_HEARTBEAT,
                 retry_policy=MEDIA_RETRY,
             )
             self._phase = f"analyzing ({trigger.value}): {params.vision_backend} vision"
@@ -199,7 +182,7 @@ class AnalyzeCreativeWorkflow:
                     request,
                     task_queue=TASK_QUEUE_MEDIA,
                     start_to_close_timeout=MEDIA_TIMEOUT,
-                    heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                    heartbeat_timeout=MEDIA_HEARTBEAT,
                     retry_policy=MEDIA_RETRY,
                 )
         except ActivityError as err:

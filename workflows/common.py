@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-# a database write only fails for transient reasons (the rows are keyed by caller-made ids): retry on
-RECORDS_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
-RECORDS_TIMEOUT = timedelta(seconds=60)
+with workflow.unsafe.imports_passed_through():
+    from workflows.policies import RECORDS_RETRY, RECORDS_TIMEOUT
 
 
 async def record(method: Any, arg: Any) -> None:

@@ -2,58 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.errors import INVALID_INPUT, NON_RETRYABLE_TYPES
+    from activities.errors import INVALID_INPUT
     from activities.media import MediaActivities
     from activities.records import RecordsActivities
     from activities.storage import StorageActivities
     from domain.prior import InvalidMarketFigures, benchmark_prior
-    from models.schemas import (
-        AnalyzeCreativeInput,
-        DeleteObjectsInput,
-        FetchVideoInput,
+    from models.schemas.analysis import AnalyzeCreativeInput
+    from models.schemas.benchmarks import (
         IngestBenchmarkInput,
         IngestBenchmarkOutput,
+        RecordFailureInput,
+        UpsertBenchmarkInput,
+    )
+    from models.schemas.media import (
+        DeleteObjectsInput,
+        FetchVideoInput,
         ProbeVideoInput,
         PublishObjectInput,
-        RecordFailureInput,
         StoredObject,
-        UpsertBenchmarkInput,
         VideoProbe,
     )
+    from storage import keys
     from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id
     from workflows.common import failure_of
+    from workflows.policies import (
+        FETCH_TIMEOUT,
+        MEDIA_HEARTBEAT,
+        MEDIA_RETRY,
+        MEDIA_TIMEOUT,
+        RECORDS_RETRY,
+        RECORDS_TIMEOUT,
+    )
     from workflows.queues import TASK_QUEUE_MEDIA, TASK_QUEUE_TRANSFER
-
-TRANSFER_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    maximum_interval=timedelta(seconds=60),
-    maximum_attempts=5,
-    non_retryable_error_types=NON_RETRYABLE_TYPES,
-)
-RECORDS_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=10,
-    non_retryable_error_types=NON_RETRYABLE_TYPES,
-)
-FETCH_TIMEOUT = timedelta(minutes=30)
-PROBE_TIMEOUT = timedelta(minutes=5)
-HEARTBEAT_TIMEOUT = timedelta(seconds=60)
-SHORT_TIMEOUT = timedelta(seconds=60)
-
-CONTENT_TYPES = {
-    "mp4": "video/mp4",
-    "mov": "video/quicktime",
-    "webm": "video/webm",
-    "mkv": "video/x-matroska",
-}
 
 
 def ingest_workflow_id(creative_id: object) -> str:
@@ -85,7 +69,7 @@ class IngestBenchmarkWorkflow:
         except InvalidMarketFigures as exc:
             raise ApplicationError(str(exc), type=INVALID_INPUT, non_retryable=True) from None
 
-        staging_key = f"r2://{params.staging_bucket}/staging/benchmarks/{params.creative_id}"
+        staging_key = str(keys.benchmark_staging(params.staging_bucket, params.creative_id))
         published_key: str | None = None
         try:
             stored = await self._stage_video(params, staging_key)
@@ -94,18 +78,18 @@ class IngestBenchmarkWorkflow:
                 MediaActivities.probe_video,
                 ProbeVideoInput(key=staging_key),
                 task_queue=TASK_QUEUE_MEDIA,
-                start_to_close_timeout=PROBE_TIMEOUT,
-                heartbeat_timeout=HEARTBEAT_TIMEOUT,
-                retry_policy=TRANSFER_RETRY,
+                start_to_close_timeout=MEDIA_TIMEOUT,
+                heartbeat_timeout=MEDIA_HEARTBEAT,
+                retry_policy=MEDIA_RETRY,
             )
             self._stage = "publishing"
-            video_key = f"r2://{params.public_bucket}/benchmarks/{params.creative_id}.{probe.extension}"
+            video_key = str(keys.benchmark_video(params.public_bucket, params.creative_id, probe.extension))
             await workflow.execute_activity_method(
                 StorageActivities.publish_object,
                 PublishObjectInput(
                     source_key=staging_key,
                     dest_key=video_key,
-                    content_type=CONTENT_TYPES.get(probe.extension, "application/octet-stream"),
+                    content_type=keys.content_type(probe.extension),
                     metadata={
                         "source_platform": fields.source_platform,
                         "market_cvr": str(fields.market_cvr),
@@ -115,7 +99,7 @@ class IngestBenchmarkWorkflow:
                 ),
                 task_queue=TASK_QUEUE_TRANSFER,
                 start_to_close_timeout=FETCH_TIMEOUT,
-                retry_policy=TRANSFER_RETRY,
+                retry_policy=MEDIA_RETRY,
             )
             published_key = video_key
             self._stage = "recording"
@@ -131,7 +115,7 @@ class IngestBenchmarkWorkflow:
                     bayesian_alpha=prior.alpha,
                     bayesian_beta=prior.beta,
                 ),
-                start_to_close_timeout=SHORT_TIMEOUT,
+                start_to_close_timeout=RECORDS_TIMEOUT,
                 retry_policy=RECORDS_RETRY,
             )
         except ActivityError as err:
@@ -175,8 +159,8 @@ class IngestBenchmarkWorkflow:
             FetchVideoInput(url=source.url, dest_key=staging_key, max_bytes=params.max_bytes),
             task_queue=TASK_QUEUE_TRANSFER,
             start_to_close_timeout=FETCH_TIMEOUT,
-            heartbeat_timeout=HEARTBEAT_TIMEOUT,
-            retry_policy=TRANSFER_RETRY,
+            heartbeat_timeout=MEDIA_HEARTBEAT,
+            retry_policy=MEDIA_RETRY,
         )
 
     async def _fail(
@@ -194,7 +178,7 @@ class IngestBenchmarkWorkflow:
                 source_url=params.source.url,
                 original_filename=params.source.original_filename,
             ),
-            start_to_close_timeout=SHORT_TIMEOUT,
+            start_to_close_timeout=RECORDS_TIMEOUT,
             retry_policy=RECORDS_RETRY,
         )
         doomed = [staging_key]
@@ -204,7 +188,7 @@ class IngestBenchmarkWorkflow:
             StorageActivities.delete_objects,
             DeleteObjectsInput(keys=doomed),
             task_queue=TASK_QUEUE_TRANSFER,
-            start_to_close_timeout=SHORT_TIMEOUT,
+            start_to_close_timeout=RECORDS_TIMEOUT,
             retry_policy=RECORDS_RETRY,
         )
         raise ApplicationError(reason, type=error_type, non_retryable=True) from err

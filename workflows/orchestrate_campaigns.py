@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.campaigns import NO_READY_CLIPS, CampaignActivities
-    from activities.errors import NON_RETRYABLE_TYPES
+    from activities.campaigns import CampaignActivities
     from activities.learning import LearningActivities
-    from models.schemas import (
-        AllocateBudgetInput,
+    from models.schemas.campaigns import (
         CreateCampaignInput,
         DraftCampaign,
         OrchestrateCampaignResponse,
@@ -22,14 +18,8 @@ with workflow.unsafe.imports_passed_through():
         RecordDecisionInput,
         ScorePlatformInput,
     )
-
-DB_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=10,
-    non_retryable_error_types=[*NON_RETRYABLE_TYPES, NO_READY_CLIPS],
-)
-DB_TIMEOUT = timedelta(seconds=60)
+    from models.schemas.learning import AllocateBudgetInput
+    from workflows.policies import RECORDS_RETRY, RECORDS_TIMEOUT
 
 
 def orchestrate_workflow_id(video_asset_id: object, request_id: str) -> str:
@@ -67,8 +57,8 @@ class OrchestrateCampaignsWorkflow:
                     seed=workflow.random().getrandbits(63),
                     request_id=params.request_id,
                 ),
-                start_to_close_timeout=DB_TIMEOUT,
-                retry_policy=DB_RETRY,
+                start_to_close_timeout=RECORDS_TIMEOUT,
+                retry_policy=RECORDS_RETRY,
             )
             by_id = {allocation.campaign_id: allocation.budget_cents for allocation in budget}
             campaigns = [
@@ -86,20 +76,20 @@ class OrchestrateCampaignsWorkflow:
         decision = await workflow.execute_activity_method(
             CampaignActivities.score_platform,
             ScorePlatformInput(video_asset_id=params.video_asset_id, platform=platform),
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=DB_RETRY,
+            start_to_close_timeout=RECORDS_TIMEOUT,
+            retry_policy=RECORDS_RETRY,
         )
         return await workflow.execute_activity_method(
             CampaignActivities.record_decision,
             RecordDecisionInput(decision=decision, request_id=params.request_id),
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=DB_RETRY,
+            start_to_close_timeout=RECORDS_TIMEOUT,
+            retry_policy=RECORDS_RETRY,
         )
 
     async def _draft(self, decision: PlatformDecision) -> DraftCampaign:
         return await workflow.execute_activity_method(
             CampaignActivities.create_draft_campaign,
             CreateCampaignInput(decision=decision, campaign_id=workflow.uuid4()),
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=DB_RETRY,
+            start_to_close_timeout=RECORDS_TIMEOUT,
+            retry_policy=RECORDS_RETRY,
         )

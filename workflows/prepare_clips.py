@@ -3,41 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.clip_media import ClipMediaActivities, pass_keys
+    from activities.clip_media import ClipMediaActivities
     from activities.clip_records import ClipRecordsActivities
-    from activities.errors import INVALID_VIDEO, NON_RETRYABLE_TYPES
+    from activities.errors import INVALID_VIDEO
     from activities.media import MediaActivities
     from activities.storage import StorageActivities
     from domain.clip_plan import ClipPlan, plan_clips
-    from models.schemas import (
+    from models.schemas.clips import (
         AssetProbeInput,
         ClipRecordInput,
         CutClipInput,
-        DeleteObjectsInput,
         FinishAssetInput,
         PrepareClipsInput,
         PrepareClipsOutput,
-        ProbeVideoInput,
         ShotsInput,
     )
+    from models.schemas.media import DeleteObjectsInput, ProbeVideoInput
+    from storage.keys import shot_pass_keys
     from workflows.common import failure_of, record
+    from workflows.policies import CLIPS_TIMEOUT, COPY_TIMEOUT, MEDIA_HEARTBEAT, MEDIA_RETRY
     from workflows.queues import TASK_QUEUE_MEDIA, TASK_QUEUE_TRANSFER
-
-MEDIA_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    maximum_interval=timedelta(minutes=1),
-    maximum_attempts=4,
-    non_retryable_error_types=NON_RETRYABLE_TYPES,
-)
-MEDIA_TIMEOUT = timedelta(minutes=15)
-HEARTBEAT_TIMEOUT = timedelta(seconds=90)
 
 
 def prepare_clips_workflow_id(video_asset_id: object) -> str:
@@ -63,8 +53,8 @@ class PrepareClipsWorkflow:
                 MediaActivities.probe_video,
                 ProbeVideoInput(key=params.video_key),
                 task_queue=TASK_QUEUE_MEDIA,
-                start_to_close_timeout=MEDIA_TIMEOUT,
-                heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                start_to_close_timeout=CLIPS_TIMEOUT,
+                heartbeat_timeout=MEDIA_HEARTBEAT,
                 retry_policy=MEDIA_RETRY,
             )
         except ActivityError as err:
@@ -82,8 +72,8 @@ class PrepareClipsWorkflow:
             ClipMediaActivities.detect_shots,
             ShotsInput(video_key=params.video_key),
             task_queue=TASK_QUEUE_MEDIA,
-            start_to_close_timeout=MEDIA_TIMEOUT,
-            heartbeat_timeout=HEARTBEAT_TIMEOUT,
+            start_to_close_timeout=CLIPS_TIMEOUT,
+            heartbeat_timeout=MEDIA_HEARTBEAT,
             retry_policy=MEDIA_RETRY,
         )
         # the shot pass reports displayed (rotation-aware) dimensions, which decide 'horizontal'
@@ -108,9 +98,9 @@ class PrepareClipsWorkflow:
         try:
             await workflow.execute_activity_method(
                 StorageActivities.delete_objects,
-                DeleteObjectsInput(keys=pass_keys(video_key)),
+                DeleteObjectsInput(keys=shot_pass_keys(video_key)),
                 task_queue=TASK_QUEUE_TRANSFER,
-                start_to_close_timeout=timedelta(minutes=1),
+                start_to_close_timeout=COPY_TIMEOUT,
                 retry_policy=MEDIA_RETRY,
             )
         except ActivityError as err:  # the clips are done and recorded; leftovers are only storage
@@ -141,8 +131,8 @@ class PrepareClipsWorkflow:
                     vertical_crop=plan.vertical_crop,
                 ),
                 task_queue=TASK_QUEUE_MEDIA,
-                start_to_close_timeout=MEDIA_TIMEOUT,
-                heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                start_to_close_timeout=CLIPS_TIMEOUT,
+                heartbeat_timeout=MEDIA_HEARTBEAT,
                 retry_policy=MEDIA_RETRY,
             )
         except ActivityError as err:

@@ -12,7 +12,7 @@ from temporalio.client import (
     ScheduleSpec,
 )
 
-from models.schemas import TrainRulesInput
+from models.schemas.learning import TrainRulesInput
 from workflows.queues import TASK_QUEUE_MAIN
 from workflows.train_rules import SCHEDULE_ID, TrainRulesWorkflow
 

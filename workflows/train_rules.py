@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.errors import NON_RETRYABLE_TYPES
     from activities.learning import LearningActivities
-    from models.schemas import TrainPlatformInput, TrainRulesInput, TrainRulesOutput
+    from models.schemas.learning import TrainPlatformInput, TrainRulesInput, TrainRulesOutput
+    from workflows.policies import TRAIN_RETRY, TRAIN_TIMEOUT
 
-TRAIN_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
-    maximum_interval=timedelta(minutes=2),
-    maximum_attempts=5,
-    non_retryable_error_types=NON_RETRYABLE_TYPES,
-)
-TRAIN_TIMEOUT = timedelta(minutes=10)
 SCHEDULE_ID = "train-rules-daily"
 
 

@@ -12,22 +12,23 @@ from sqlalchemy import and_, func, select
 from starlette.datastructures import UploadFile
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from activities.objects import ObjectRef
 from api.analysis import analysis_options
 from api.deps import AdminUser, S3Dep, SessionDep, SettingsDep, TemporalDep
 from api.errors import InvalidInput, UnsupportedMediaType
 from api.uploads import refuse_declared_oversize, store_upload
-from models.schemas import (
+from models.schemas.benchmarks import (
     BenchmarkFields,
     BenchmarkFromUrl,
     BenchmarkOut,
     BenchmarkPage,
     IngestBenchmarkInput,
     VideoSource,
-    WorkflowStarted,
 )
+from models.schemas.common import WorkflowStarted
 from models.tables import Creative, PatternPerformance
 from settings import Settings
+from storage import keys
+from storage.objects import ObjectRef
 from workflows.ingest_benchmark import IngestBenchmarkWorkflow, ingest_workflow_id
 from workflows.queues import TASK_QUEUE_MAIN
 
@@ -136,7 +137,7 @@ async def _staged_upload(
         creative_id = uuid.UUID(str(raw_id)) if raw_id else uuid.uuid4()
     except ValueError:
         raise InvalidInput([{"field": "creative_id", "message": "must be a UUID"}]) from None
-    staging = ObjectRef(settings.r2_client_assets_bucket, f"staging/benchmarks/{creative_id}")
+    staging = keys.benchmark_staging(settings.r2_client_assets_bucket, creative_id)
     try:
         stored = await store_upload(s3, settings, upload, staging)
     finally:

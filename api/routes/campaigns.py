@@ -15,7 +15,12 @@ from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import InvalidInput, NotFound
 from api.routes.video_assets import owned_asset
 from domain.platforms import UnknownPlatform, parse_platform
-from models.schemas import BestClipOut, OrchestrateCampaignResponse, OrchestrateCampaignsInput, OrchestrateRequest
+from models.schemas.campaigns import (
+    BestClipOut,
+    OrchestrateCampaignResponse,
+    OrchestrateCampaignsInput,
+    OrchestrateRequest,
+)
 from models.tables import BestClipDecision, Clip
 from workflows.orchestrate_campaigns import OrchestrateCampaignsWorkflow, orchestrate_workflow_id
 from workflows.queues import TASK_QUEUE_MAIN

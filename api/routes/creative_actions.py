@@ -16,12 +16,8 @@ from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalDe
 from api.errors import Conflict, NotFound
 from api.reports import count_once
 from domain.prior import CLIENT_WEIGHT
-from models.schemas import (
-    ForceAnalyzeRequest,
-    PerformanceReport,
-    PerformanceTotals,
-    WorkflowSignalled,
-)
+from models.schemas.common import PerformanceReport, WorkflowSignalled
+from models.schemas.creatives import ForceAnalyzeRequest, PerformanceTotals
 from models.tables import Creative, CreativeAnalysis, PatternPerformance, PerformanceEvent
 from settings import Settings
 from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id

@@ -9,15 +9,18 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from sqlalchemy import select
 from temporalio.common import WorkflowIDConflictPolicy
 
-from activities.objects import ObjectRef
 from api.analysis import analysis_input
 from api.creatives_access import visible_creative
 from api.deps import CurrentUser, S3Dep, SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
 from api.uploads import refuse_declared_oversize, start_or_undo, store_private_video
-from api.video_urls import generate_client_video_access_url, owner_segment
-from models.schemas import AnalysisOut, CreativeCreated, CreativeOut, VideoAccess
+from api.video_urls import generate_client_video_access_url
+from models.schemas.analysis import AnalysisOut
+from models.schemas.common import WorkflowStarted
+from models.schemas.creatives import CreativeOut, VideoAccess
 from models.tables import Creative, CreativeAnalysis
+from storage import keys
+from storage.objects import ObjectRef
 from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id
 from workflows.queues import TASK_QUEUE_MAIN
 
@@ -27,7 +30,7 @@ router = APIRouter(prefix="/api/v1/creatives", tags=["creatives"])
 @router.post(
     "",
     status_code=201,
-    response_model=CreativeCreated,
+    response_model=WorkflowStarted,
     summary="Upload a client video; it is analyzed after its 5th conversion (or when forced)",
     responses={413: {"description": "over the size limit"}, 415: {"description": "not a video"}},
 )
@@ -42,11 +45,11 @@ async def upload_creative(
     creative_name: Annotated[str, Form(min_length=1, max_length=200)],
     product_category: Annotated[str, Form(min_length=1, max_length=100)],
     tags: Annotated[str | None, Form(max_length=1000, description="comma-separated")] = None,
-) -> CreativeCreated:
+) -> WorkflowStarted:
     refuse_declared_oversize(request, settings)
     creative_id = uuid.uuid4()
     stored = await store_private_video(
-        s3, settings, file, folder=f"videos/client_{owner_segment(user.id)}", object_id=creative_id
+        s3, settings, file, lambda bucket, extension: keys.client_video(bucket, user.id, creative_id, extension)
     )
     ref = stored.ref
     creative = Creative(
@@ -76,7 +79,7 @@ async def upload_creative(
         memo={"owner_id": user.id, "creative_id": str(creative_id)},
     )
     await start_or_undo(session, s3, stored, Creative, creative_id, start)
-    return CreativeCreated(creative_id=creative_id, workflow_id=workflow_id)
+    return WorkflowStarted(creative_id=creative_id, workflow_id=workflow_id)
 
 
 @router.get(

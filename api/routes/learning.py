@@ -17,7 +17,7 @@ from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalDe
 from api.errors import NotFound
 from api.reports import count_once
 from domain.bandit import credible_interval, pool_evidence, probability_best, thompson_draw
-from models.schemas import (
+from models.schemas.learning import (
     CampaignResultReport,
     CampaignResults,
     PatternKey,

@@ -12,9 +12,9 @@ from temporalio.common import WorkflowIDConflictPolicy
 from api.deps import CurrentUser, S3Dep, SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
 from api.uploads import refuse_declared_oversize, start_or_undo, store_private_video
-from api.video_urls import owner_segment
-from models.schemas import ClipOut, ClipRegistration, PrepareClipsInput, VideoAssetCreated
+from models.schemas.clips import ClipOut, ClipRegistration, PrepareClipsInput, VideoAssetCreated
 from models.tables import Clip, VideoAsset
+from storage import keys
 from workflows.prepare_clips import PrepareClipsWorkflow, prepare_clips_workflow_id
 from workflows.queues import TASK_QUEUE_MAIN
 
@@ -44,7 +44,7 @@ async def upload_video_asset(
     refuse_declared_oversize(request, settings)
     asset_id = uuid.uuid4()
     stored = await store_private_video(
-        s3, settings, file, folder=f"assets/client_{owner_segment(user.id)}", object_id=asset_id
+        s3, settings, file, lambda bucket, extension: keys.asset_video(bucket, user.id, asset_id, extension)
     )
     session.add(
         VideoAsset(

@@ -11,7 +11,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import CurrentUser, TemporalDep
 from api.errors import NotFound
-from models.schemas import WorkflowStatus
+from models.schemas.common import WorkflowStatus
 
 router = APIRouter(prefix="/api/v1", tags=["workflows"])
 

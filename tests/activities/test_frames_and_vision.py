@@ -13,15 +13,15 @@ from PIL import Image
 from sqlalchemy import text
 from temporalio.testing import ActivityEnvironment
 
-from activities.claude_vision import ClaudeVision, make_anthropic_client
 from activities.media import MediaActivities
-from activities.objects import ObjectRef
 from activities.vision import VisionActivities
 from devstack.samples import make_test_video
 from models.db import make_engine, make_sessionmaker
-from models.schemas import AnalyzeFramesInput, ExtractFramesInput, ExtractFramesOutput
+from models.schemas.analysis import AnalyzeFramesInput, ExtractFramesInput, ExtractFramesOutput
 from settings import Settings
+from storage.objects import ObjectRef
 from tests.support.fake_anthropic import FakeAnthropic
+from vision.claude import ClaudeVision, make_anthropic_client
 
 
 async def _stored_video(s3: Any, settings: Settings, path: Path) -> str:

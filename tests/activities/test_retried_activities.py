@@ -16,14 +16,8 @@ from activities.registry import download_client
 from activities.storage import StorageActivities
 from devstack.samples import make_test_video
 from models.db import make_engine, make_sessionmaker
-from models.schemas import (
-    BenchmarkFields,
-    FetchVideoInput,
-    ProbeVideoInput,
-    PublishObjectInput,
-    StoredObject,
-    UpsertBenchmarkInput,
-)
+from models.schemas.benchmarks import BenchmarkFields, UpsertBenchmarkInput
+from models.schemas.media import FetchVideoInput, ProbeVideoInput, PublishObjectInput, StoredObject
 from models.tables import Creative, PatternPerformance
 from settings import Settings
 

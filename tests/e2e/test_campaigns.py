@@ -19,7 +19,7 @@ from domain.posterior import Evidence
 from domain.rules import ClipFeatures, evaluate_clip
 from domain.selection import PatternEvidence, category_baseline, clip_posterior
 from models.db import make_engine, make_sessionmaker
-from models.schemas import CreateCampaignInput, PlatformDecision, ScorePlatformInput
+from models.schemas.campaigns import CreateCampaignInput, PlatformDecision, ScorePlatformInput
 from models.tables import BestClipDecision, Campaign, Clip, PatternPerformance, SocialSyncLedger, VideoAsset
 from settings import Settings
 from tests.conftest import bearer

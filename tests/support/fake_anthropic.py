@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from models.schemas import CreativeInsights
+from models.schemas.analysis import CreativeInsights
 
 TOOL_NAME = "record_analysis"
 

@@ -17,21 +17,20 @@ from temporalio.worker import Replayer, Worker
 
 from activities.errors import invalid_video
 from devstack.services import venv_binary
-from models.schemas import (
+from models.schemas.analysis import (
     AnalysisStatusInput,
     AnalyzeCreativeInput,
     AnalyzeFramesInput,
     AnalyzeFramesOutput,
     ApplyAnalysisInput,
     CreativeInsights,
-    Done,
     ExtractFramesInput,
     ExtractFramesOutput,
     Frame,
     ProbeResultInput,
-    ProbeVideoInput,
-    VideoProbe,
 )
+from models.schemas.common import Done
+from models.schemas.media import ProbeVideoInput, VideoProbe
 from workflows.analyze_creative import AnalyzeCreativeWorkflow
 from workflows.catalog import ALL_WORKFLOWS
 from workflows.queues import TASK_QUEUE_MAIN, TASK_QUEUE_MEDIA

@@ -12,6 +12,7 @@ from temporalio.worker import Replayer
 from workflows.catalog import ALL_WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+RECORDED = {path: path.read_text() for path in HISTORIES}
 
 
 def test_every_workflow_has_a_recorded_history() -> None:
@@ -21,7 +22,7 @@ def test_every_workflow_has_a_recorded_history() -> None:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[path.stem for path in HISTORIES])
 async def test_recorded_history_replays(path: Path) -> None:
-    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    history = WorkflowHistory.from_json(path.stem, RECORDED[path])
     replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

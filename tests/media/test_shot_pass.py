@@ -13,17 +13,18 @@ import numpy as np
 import pytest
 from temporalio.testing import ActivityEnvironment
 
-import activities.shot_pass as shot_pass_module
-from activities.clip_media import ClipMediaActivities, span_features
-from activities.clipping import clip_features, copy_clip
-from activities.local_analyzer import measure_video
-from activities.objects import ObjectRef
-from activities.shot_pass import shot_pass
+import media.shot_pass as shot_pass_module
+from activities.clip_media import ClipMediaActivities
 from devstack.samples import ffmpeg_exe
 from domain.clip_plan import ShotPass, copy_plan
 from domain.rules import ClipFeatures
-from models.schemas import CutClipInput, ShotsInput
+from media.clip_features import span_features
+from media.clipping import clip_features, copy_clip, loudness_blocks
+from media.local_analyzer import measure_video
+from media.shot_pass import loudness_source, shot_pass
+from models.schemas.clips import CutClipInput, ShotsInput
 from settings import Settings
+from storage.objects import ObjectRef
 
 SHOTS = [2.0, 2.5, 1.5, 3.0, 3.0]  # 12 s at 30 fps: hard cuts at 2.0, 4.5, 6.0 and 9.0 s
 CUTS = [2.0, 4.5, 6.0, 9.0]
@@ -55,7 +56,10 @@ def source(work: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def shots(source: Path, work: Path) -> ShotPass:
-    return shot_pass(str(source), work / "vertical.mp4", 1920)
+    crop = work / "vertical.mp4"
+    found = shot_pass(str(source), crop, 1920)
+    found.loudness_blocks = loudness_blocks(loudness_source(found, crop, str(source)))
+    return found
 
 
 def _rgb(frame: av.VideoFrame, centre_width: int | None = None) -> np.ndarray:
@@ -132,7 +136,8 @@ def test_a_crop_ffmpeg_refuses_is_dropped_and_the_cuts_still_found(
     assert shots.cut_times_s == CUTS
     assert shots.vertical is None and not shots.vertical_keyframes_s
     assert copy_plan(shots, 4.5, 9.0, True) is None  # its vertical clips get re-encoded instead
-    assert shots.loudness_blocks  # read from the source itself
+    scan = loudness_source(shots, work / "refused.mp4", str(source))
+    assert scan == str(source) and loudness_blocks(scan)  # read from the source itself
 
 
 def test_a_vertical_source_in_another_codec_is_neither_cropped_nor_copied(work: Path) -> None:

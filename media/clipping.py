@@ -16,17 +16,16 @@ from pathlib import Path
 import av
 import imageio_ffmpeg
 
-from activities.local_analyzer import (
-    HTTP_OPTIONS,
-    OPEN_TIMEOUT_S,
+from domain.clip_plan import TIME_EPS_S, span_loudness
+from domain.rules import ClipFeatures
+from media.local_analyzer import (
     FaceDetectorUnavailable,
     detect_faces,
     face_detector_available,
     measure_video,
     pacing_label,
 )
-from domain.clip_plan import TIME_EPS_S, span_loudness
-from domain.rules import ClipFeatures
+from media.source import HTTP_OPTIONS, OPEN_TIMEOUT_S, is_url
 
 _ffmpeg = functools.cache(imageio_ffmpeg.get_ffmpeg_exe)  # the bundled binary, looked up on first use
 DEFAULT_MAX_EDGE = 1080
@@ -103,8 +102,8 @@ def copy_clip(source: str, dest: Path, span: tuple[float, float], stop_s: float 
 
 def _input(source: str) -> list[str]:
     """-i source, with reconnect and timeout options when it is an http(s) URL."""
-    is_url = str(source).startswith(("http://", "https://"))
-    return [*(a for k, v in HTTP_OPTIONS.items() for a in (f"-{k}", v) if is_url), "-i", str(source)]
+    options = HTTP_OPTIONS if is_url(source) else {}
+    return [*(a for k, v in options.items() for a in (f"-{k}", v)), "-i", str(source)]
 
 
 def _to_mp4(args: list[str], dest: Path, span: tuple[float, float], beat: Beat, timeout_s: float) -> Path:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from activities.objects import _rechunk
+from storage.objects import _rechunk
 
 
 async def _chunks(sizes: list[int]) -> AsyncIterator[bytes]:

@@ -8,11 +8,11 @@ from pathlib import Path
 import av
 import pytest
 
-import activities.clipping as clipping
-from activities.clipping import ClipCutFailed, clip_features, cut_clip
-from activities.local_analyzer import measure_video
+import media.clipping as clipping
 from devstack.samples import SAMPLE_ADS, SampleAd, make_sample_video, make_test_video
 from domain.clip_plan import plan_clips
+from media.clipping import ClipCutFailed, clip_features, cut_clip
+from media.local_analyzer import measure_video
 from tests.support.fileserver import serve_directory
 
 ADS = {ad.name: ad for ad in SAMPLE_ADS}

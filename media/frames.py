@@ -8,18 +8,11 @@ from dataclasses import dataclass
 
 import av
 
-from activities.errors import invalid_video
+from domain.failures import InvalidVideo
 from domain.frames import frame_instant, scaled_size
+from media.source import open_video, video_duration
 
 JPEG_QUALITY = 85
-# 1 MiB range requests on one kept-alive connection: by default FFmpeg asks for `bytes=N-` and reads on
-# through forward seeks shorter than its TCP window, so storage would send up to a third of the file
-FFMPEG_HTTP_OPTIONS = {
-    "rw_timeout": "30000000",
-    "request_size": str(1 << 20),
-    "short_seek_size": str(1 << 20),
-    "multiple_requests": "1",
-}
 
 
 @dataclass
@@ -35,18 +28,11 @@ def read_frames(
     url: str, timestamps: list[float], max_edge: int, heartbeat: Callable[[str], None] | None = None
 ) -> tuple[list[FrameImage], float]:
     """JPEG frames at the given instants (moved into the last second when the video is shorter)."""
-    try:
-        container = av.open(url, options=FFMPEG_HTTP_OPTIONS, timeout=30.0)
-    except av.error.FFmpegError as exc:
-        raise invalid_video(f"not a readable video file ({exc.strerror or type(exc).__name__})") from None
-    with container:
-        if not container.streams.video:
-            raise invalid_video("no video stream")
-        stream = container.streams.video[0]
+    with open_video(url, range_reads=True) as (container, stream):
         stream.thread_type = "AUTO"
         duration = video_duration(container, stream)
         if duration <= 0:
-            raise invalid_video("the video has no duration")
+            raise InvalidVideo("the video has no duration")
         images = []
         for requested in timestamps:
             instant = frame_instant(requested, duration)
@@ -60,15 +46,6 @@ def read_frames(
             if heartbeat is not None:
                 heartbeat(f"frame at {instant:.2f}s")
         return images, duration
-
-
-def video_duration(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
-    """Seconds from the video stream, else the container; 0 when neither says."""
-    if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None:
-        return container.duration / av.time_base
-    return 0.0
 
 
 def _frame_at(
@@ -85,7 +62,7 @@ def _frame_at(
             if frame.time is not None and frame.time >= instant - half_frame:
                 return frame
     except av.error.FFmpegError as exc:
-        raise invalid_video(f"cannot decode the frame at {instant:.2f}s ({exc.strerror})") from None
+        raise InvalidVideo(f"cannot decode the frame at {instant:.2f}s ({exc.strerror})") from None
     if last is None:
-        raise invalid_video(f"no frame at {instant:.2f}s: the video is damaged or truncated")
+        raise InvalidVideo(f"no frame at {instant:.2f}s: the video is damaged or truncated")
     return last

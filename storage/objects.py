@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
 
 SCHEME = "r2://"
+R2_MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # R2 (like S3) refuses longer presigned URLs
+# FFmpeg reads stored videos through presigned URLs; one lifetime covers the longest media step's timeout
+MEDIA_READ_SECONDS = 3600
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's smallest multipart part (all but the last)
 
 
@@ -32,10 +35,12 @@ class ObjectRef:
 
 
 async def presigned_get(s3: S3Client, key: str, expires: int) -> str:
-    """A presigned GET for `r2://bucket/key`: FFmpeg and users read objects with range requests through it."""
+    """A presigned GET for `r2://bucket/key` (lifetime clamped to R2's 7 days): FFmpeg and users read through it."""
     ref = ObjectRef.parse(key)
     url: str = await s3.generate_presigned_url(
-        "get_object", Params={"Bucket": ref.bucket, "Key": ref.key}, ExpiresIn=expires
+        "get_object",
+        Params={"Bucket": ref.bucket, "Key": ref.key},
+        ExpiresIn=max(1, min(int(expires), R2_MAX_PRESIGN_SECONDS)),
     )
     return url
 

@@ -10,17 +10,15 @@ from typing import Any
 import av
 from av.video.frame import PictureType
 
-from activities.clipping import Beat, loudness_blocks
-from activities.errors import invalid_video
-from activities.local_analyzer import (
+from domain.clip_plan import Samples, ShotPass
+from media.clipping import Beat
+from media.local_analyzer import (
     CUT_MIN_SCORE,
-    HTTP_OPTIONS,
-    OPEN_TIMEOUT_S,
     SMALL_WIDTH,
     _VideoStats,
     detect_cuts,
 )
-from domain.clip_plan import Samples, ShotPass
+from media.source import open_video
 
 # the crop is a deliverable encoded once for all its clips: x264's fastest preset, the old per-clip CRF
 CROP_X264 = {"preset": "ultrafast", "crf": "23", "forced-idr": "1"}
@@ -31,23 +29,19 @@ MP4_AUDIO = {"aac", "mp3"}  # audio copied into the crop's MP4 as it is
 SAMPLE_FPS = 6.0  # measure_video's default: the cut detector's thresholds are tuned to it
 
 
-def shot_pass(source: str, crop_path: Path, max_edge: int, heartbeat: Beat = None, loudness: bool = True) -> ShotPass:
-    """One decode: measure_video's cuts, pinned to each shot's first frame; a horizontal source's crop encoded."""
-    options = HTTP_OPTIONS if source.startswith(("http://", "https://")) else {}
-    try:
-        container = av.open(source, options=options, timeout=OPEN_TIMEOUT_S)
-    except av.error.FFmpegError as exc:
-        raise invalid_video(f"not a readable video file ({exc.strerror or type(exc).__name__})") from None
-    with container:
-        if not container.streams.video:
-            raise invalid_video("no video stream")
+def shot_pass(source: str, crop_path: Path, max_edge: int, heartbeat: Beat = None) -> ShotPass:
+    """One decode: measure_video's cuts, pinned to each shot's first frame; a horizontal source's crop encoded.
+
+    Loudness is left to `loudness_blocks(loudness_source(...))`, so it can run while the crop uploads.
+    """
+    with open_video(source) as (container, _video):
         state, last_beat = _Pass(container, crop_path, max_edge, 1.0 / SAMPLE_FPS), monotonic()
         for packet in container.demux(*state.inputs):
             state.add(packet)
             if heartbeat is not None and monotonic() - last_beat >= 1.0:
                 last_beat = monotonic()
                 heartbeat(f"finding shots: {state.last_time:.0f}s of {state.duration:.0f}s")
-        return state.finish(source, loudness)
+        return state.finish()
 
 
 class _Pass:
@@ -192,8 +186,8 @@ class _Pass:
             self._mux(self.enc.encode(None))
             self.out.close()
 
-    def finish(self, source: str, loudness: bool) -> ShotPass:
-        """Flush the encoder, find the cuts, and measure the audio's loudness (locally when it was copied)."""
+    def finish(self) -> ShotPass:
+        """Flush the encoder and find the cuts."""
         self._guard(self._encode, None)
         self._guard(self._close)
         w, h = self.video.codec_context.width, self.video.codec_context.height
@@ -202,8 +196,6 @@ class _Pass:
         cuts, _ = detect_cuts(self.stats.pair_times, self.stats.scores)
         by_time = {round(self.stats.pair_times[i], 3): t for i, t in self.first_frame.items()}
         audio = self.audio_packets > 0
-        scan = str(self.crop_path) if self.out is not None else source
-        blocks = loudness_blocks(scan) if audio and loudness else None
 
         def samples(stats: Any) -> Samples:
             return Samples(times=self.times, scores=stats.scores, diffs=stats.diffs)
@@ -216,8 +208,12 @@ class _Pass:
             vertical_packets=[(d, p) for d, p, _ in self.crop_packets],
             vertical_keyframes_s=[round(p, 3) for _, p, key in self.crop_packets if key],
             has_audio=audio, audio_is_aac=audio and self.audio is not None and self.audio.codec_context.name == "aac",
-            loudness_blocks=blocks,
         )  # fmt: skip
+
+
+def loudness_source(shots: ShotPass, crop_path: Path, source: str) -> str:
+    """Where to measure loudness: the local crop carries the source's audio, else the source itself."""
+    return str(crop_path) if shots.vertical_keyframes_s else source
 
 
 def _thumb_height(width: int, height: int) -> int:

@@ -13,13 +13,11 @@ import av
 import cv2
 import numpy as np
 
-from activities.errors import invalid_video
-from models.schemas import CreativeInsights, Frame
+from media.source import open_video, video_duration
+from models.schemas.analysis import CreativeInsights, Frame
 
 LOCAL_MODEL = "local-v1"
 Pacing = Literal["fast", "medium", "slow", "unknown"]
-HTTP_OPTIONS = {"rw_timeout": "30000000", "reconnect": "1", "reconnect_streamed": "1"}
-OPEN_TIMEOUT_S = 30.0
 
 SMALL_WIDTH = 64  # a 64-px-wide luma thumbnail keeps cuts and motion visible at ~1 % of the pixels
 HIST_BINS = 64
@@ -119,21 +117,12 @@ def measure_video(
     url_or_path: str, *, sample_fps: float = 6.0, heartbeat: Callable[[str], None] | None = None
 ) -> VideoMeasurements:
     """One demux pass: cuts, brightness and motion from ~sample_fps thumbnails, audio RMS from all samples."""
-    options = HTTP_OPTIONS if url_or_path.startswith(("http://", "https://")) else {}
-    try:
-        container = av.open(url_or_path, options=options, timeout=OPEN_TIMEOUT_S)
-    except av.error.FFmpegError as exc:
-        raise invalid_video(f"not a readable video file ({exc.strerror or type(exc).__name__})") from None
-    with container:
-        if not container.streams.video:
-            raise invalid_video("no video stream")
-        video = container.streams.video[0]
+    with open_video(url_or_path) as (container, video):
         video.thread_type = "AUTO"
         audio = container.streams.audio[0] if container.streams.audio else None
         width, height = video.codec_context.width, video.codec_context.height
         stats = _VideoStats(SMALL_WIDTH, max(8, round(SMALL_WIDTH * height / max(width, 1) / 2) * 2))
-        duration = float(video.duration * video.time_base) if video.duration and video.time_base else 0.0
-        duration = duration or (container.duration or 0) / av.time_base
+        duration = video_duration(container, video)
         step, next_t, rotation = 1.0 / max(sample_fps, 0.1), 0.0, 0
         sum_sq, audio_samples, last_beat = 0.0, 0, monotonic()
         for packet in container.demux(*([video] if audio is None else [video, audio])):

@@ -12,10 +12,9 @@ import anthropic
 from anthropic import AsyncAnthropic
 from anthropic.types import ImageBlockParam, TextBlockParam, ToolParam, ToolUseBlock
 from pydantic import BaseModel, ValidationError
-from temporalio.exceptions import ApplicationError
 
-from activities.errors import INVALID_INPUT
-from models.schemas import CreativeInsights, Frame
+from domain.failures import Failure, InvalidInput
+from models.schemas.analysis import CreativeInsights, Frame
 
 PROMPT_VERSION = "v1"
 TOOL_NAME = "record_analysis"
@@ -23,9 +22,28 @@ MAX_TOKENS = 1024
 MAX_MALFORMED_ATTEMPTS = 3
 MAX_RETRY_DELAY = timedelta(minutes=10)
 
-VISION_UNAVAILABLE = "VisionUnavailable"
-VISION_REJECTED = "VisionRejected"
-MALFORMED_ANSWER = "MalformedAnswer"
+
+class VisionUnavailable(Failure):
+    """The API is overloaded, rate-limited, down or unreachable: retried, after its retry-after."""
+
+    kind = "VisionUnavailable"
+    retryable = True
+
+
+class VisionRejected(Failure):
+    """The API refused the request itself (400, 401, 403, 413): retrying sends the same refusal."""
+
+    kind = "VisionRejected"
+
+
+class MalformedAnswer(Failure):
+    kind = "MalformedAnswer"
+    retryable = True
+
+
+VISION_UNAVAILABLE = VisionUnavailable.kind
+VISION_REJECTED = VisionRejected.kind
+MALFORMED_ANSWER = MalformedAnswer.kind
 
 # the SDK's own retry set: timeouts, lock conflicts, rate limits and server-side failures (529 included)
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
@@ -117,8 +135,8 @@ def _redact(text: str, secret: str | None) -> str:
     return text.replace(secret, "[redacted]") if secret else text
 
 
-def map_anthropic_error(exc: anthropic.APIError, secret: str | None = None) -> ApplicationError:
-    """The Temporal failure for an SDK error; built from status and API fields, never the request."""
+def map_anthropic_error(exc: anthropic.APIError, secret: str | None = None) -> Failure:
+    """The classified failure for an SDK error; built from status and API fields, never the request."""
     if isinstance(exc, anthropic.APIStatusError):
         status = exc.status_code
         detail = f"Anthropic API {status} {exc.type or 'error'}: {exc.api_message or 'no message'}"
@@ -126,22 +144,19 @@ def map_anthropic_error(exc: anthropic.APIError, secret: str | None = None) -> A
             detail += f" (request-id {exc.request_id})"
         detail = _redact(detail, secret)
         if status in RETRYABLE_STATUSES or status >= 500:
-            return ApplicationError(detail, type=VISION_UNAVAILABLE, next_retry_delay=retry_delay(exc.response.headers))
-        return ApplicationError(detail, type=VISION_REJECTED, non_retryable=True)
+            return VisionUnavailable(detail, retry_after=retry_delay(exc.response.headers))
+        return VisionRejected(detail)
     if isinstance(exc, anthropic.APIResponseValidationError):
-        return ApplicationError(f"Anthropic answer did not parse: {exc.message}", type=MALFORMED_ANSWER)
+        return MalformedAnswer(f"Anthropic answer did not parse: {exc.message}")
     # APITimeoutError, APIConnectionError: the request may not have reached the API at all
-    return ApplicationError(
-        _redact(f"Anthropic API unreachable: {type(exc).__name__}: {exc.message}", secret),
-        type=VISION_UNAVAILABLE,
-    )
+    return VisionUnavailable(_redact(f"Anthropic API unreachable: {type(exc).__name__}: {exc.message}", secret))
 
 
-def malformed(reason: str, attempt: int) -> ApplicationError:
+def malformed(reason: str, attempt: int) -> MalformedAnswer:
     """A bad answer is retried (a new sample may be fine) until MAX_MALFORMED_ATTEMPTS."""
     final = attempt >= MAX_MALFORMED_ATTEMPTS
     message = f"malformed answer on attempt {attempt}: {reason}"
-    return ApplicationError(message, type=MALFORMED_ANSWER, non_retryable=final)
+    return MalformedAnswer(message, retryable=not final)
 
 
 def parse_insights(tool_input: object, attempt: int) -> CreativeInsights:
@@ -156,7 +171,7 @@ def parse_insights(tool_input: object, attempt: int) -> CreativeInsights:
 
 
 class ClaudeVision:
-    """Asks Claude about a creative's key frames; errors come out as Temporal ApplicationErrors."""
+    """Asks Claude about a creative's key frames; errors come out as classified `Failure`s."""
 
     def __init__(self, client: AsyncAnthropic, model: str) -> None:
         self.client = client
@@ -165,7 +180,7 @@ class ClaudeVision:
     async def analyze(self, frames: list[tuple[Frame, bytes]], attempt: int = 1) -> ClaudeAnswer:
         """One Messages call; `attempt` is the activity's attempt number (bounds malformed retries)."""
         if not frames:
-            raise ApplicationError("no frames to analyze", type=INVALID_INPUT, non_retryable=True)
+            raise InvalidInput("no frames to analyze")
         try:
             message = await self.client.messages.create(
                 model=self.model,

@@ -14,7 +14,17 @@ import pytest
 from PIL import Image
 from temporalio.exceptions import ApplicationError
 
-from activities.claude_vision import (
+from activities.errors import application_error
+from domain.failures import Failure
+from models.schemas.analysis import Frame, FrameLabel
+from tests.support.fake_anthropic import (
+    FakeAnthropic,
+    Reply,
+    default_insights,
+    error_reply,
+    tool_use_reply,
+)
+from vision.claude import (
     MALFORMED_ANSWER,
     MAX_MALFORMED_ATTEMPTS,
     PROMPT_VERSION,
@@ -24,14 +34,6 @@ from activities.claude_vision import (
     ClaudeVision,
     make_anthropic_client,
     retry_delay,
-)
-from models.schemas import Frame, FrameLabel
-from tests.support.fake_anthropic import (
-    FakeAnthropic,
-    Reply,
-    default_insights,
-    error_reply,
-    tool_use_reply,
 )
 
 API_KEY = "test-key"
@@ -78,9 +80,10 @@ async def vision(fake: FakeAnthropic) -> AsyncIterator[ClaudeVision]:
 
 
 async def _failure(vision: ClaudeVision, attempt: int = 1) -> ApplicationError:
-    with pytest.raises(ApplicationError) as caught:
+    """The failure as the activity hands it to Temporal."""
+    with pytest.raises(Failure) as caught:
         await vision.analyze(FRAMES, attempt=attempt)
-    return caught.value
+    return application_error(caught.value)
 
 
 async def test_answer_is_parsed_and_request_is_shaped(fake: FakeAnthropic, vision: ClaudeVision) -> None:

@@ -1,0 +1,1 @@
+"""API bodies and workflow/activity I/O, one module per feature (a model exists once)."""

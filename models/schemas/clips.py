@@ -1,0 +1,100 @@
+"""Video assets and their candidate clips: uploads, PrepareClipsWorkflow's I/O, registered clips."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from domain.rules import ClipFeatures
+from models.schemas.media import VideoProbe
+
+
+class VideoAssetCreated(BaseModel):
+    video_asset_id: uuid.UUID
+    workflow_id: str
+
+
+class ClipOut(BaseModel):
+    id: uuid.UUID
+    video_asset_id: uuid.UUID
+    status: str
+    start_s: float
+    end_s: float
+    variant: str
+    clip_key: str | None
+    features: dict[str, Any]
+    failure_reason: str | None
+
+
+class ClipRegistration(BaseModel):
+    """A clip cut by another tool, described by its features."""
+
+    clip_id: uuid.UUID | None = None
+    start_s: float = Field(ge=0)
+    end_s: float = Field(gt=0)
+    features: ClipFeatures
+
+
+class PrepareClipsInput(BaseModel):
+    video_asset_id: uuid.UUID
+    video_key: str
+    clips_bucket: str
+    max_candidates: int = 8
+
+
+class ShotsInput(BaseModel):
+    video_key: str
+
+
+class ShotsOutput(BaseModel):
+    duration_s: float
+    cut_times_s: list[float]
+    width: int
+    height: int
+
+
+class CutClipInput(BaseModel):
+    video_asset_id: uuid.UUID
+    clip_id: uuid.UUID
+    video_key: str
+    clips_bucket: str
+    start_s: float
+    end_s: float
+    vertical_crop: bool
+
+
+class CutClipOutput(BaseModel):
+    clip_key: str
+    features: ClipFeatures
+
+
+class AssetProbeInput(BaseModel):
+    video_asset_id: uuid.UUID
+    probe: VideoProbe | None
+    reason: str | None = None
+
+
+class ClipRecordInput(BaseModel):
+    clip_id: uuid.UUID
+    video_asset_id: uuid.UUID
+    status: Literal["PENDING", "READY", "FAILED"]
+    start_s: float
+    end_s: float
+    variant: str
+    clip_key: str | None = None
+    features: ClipFeatures | None = None
+    failure_reason: str | None = None
+
+
+class FinishAssetInput(BaseModel):
+    video_asset_id: uuid.UUID
+    ready: int
+    failed: int
+
+
+class PrepareClipsOutput(BaseModel):
+    video_asset_id: uuid.UUID
+    clips_ready: int
+    clips_failed: int

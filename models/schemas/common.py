@@ -1,0 +1,47 @@
+"""Shared shapes: text fields, empty answers, workflow handles and performance reports."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+Label = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class Done(BaseModel):
+    """An activity's empty answer (kept a model so fields can be added)."""
+
+    ok: bool = True
+
+
+class WorkflowStarted(BaseModel):
+    creative_id: uuid.UUID
+    workflow_id: str
+
+
+class WorkflowStatus(BaseModel):
+    workflow_id: str
+    run_id: str | None
+    workflow_type: str
+    status: str
+    progress: str | None = None  # what a running workflow is doing now
+    result: Any | None = None
+    failure: dict[str, Any] | None = None
+
+
+class WorkflowSignalled(BaseModel):
+    workflow_id: str
+
+
+class PerformanceReport(BaseModel):
+    """Deltas since the last report; `event_id` makes a retried report count once."""
+
+    event_id: Annotated[str, Field(min_length=1, max_length=200)]
+    impressions: int = Field(0, ge=0, le=10**12)
+    clicks: int = Field(0, ge=0, le=10**12)
+    conversions: int = Field(0, ge=0, le=10**12)
