@@ -15,9 +15,13 @@ ASYMMETRIC_ALGORITHMS = {"RS256", "ES256"}
 MIN_HMAC_SECRET_BYTES = 32
 R2_MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 
-# `ugc up` writes a generated local JWT secret to <data_dir>/dev.env so every `ugc` command using the
-# same data directory agrees on it; real deployments set the variables instead.
+# `ugc up` writes a generated local JWT secret and the local token audience and issuer to
+# <data_dir>/dev.env so every `ugc` command using the same data directory agrees on them; real
+# deployments set the variables instead (the API refuses to start without JWT_AUDIENCE/JWT_ISSUER).
 DEV_ENV_FILENAME = "dev.env"
+DEV_ENV_VARIABLES = ("JWT_SECRET", "JWT_AUDIENCE", "JWT_ISSUER")
+LOCAL_JWT_AUDIENCE = "ugc-engine-local"
+LOCAL_JWT_ISSUER = "ugc-engine-local"
 
 
 class Settings(BaseSettings):
@@ -60,6 +64,8 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = None
     jwt_public_key: str | None = None
     jwt_private_key: SecretStr | None = Field(None, description="only for `ugc token` with RS256/ES256")
+    # no default: every token's aud and iss are checked (RFC 8725 §3.8-3.9); the API refuses to
+    # start without them, `ugc up` writes local values into dev.env
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
     jwt_leeway_seconds: int = Field(30, ge=0, le=300)
@@ -141,6 +147,18 @@ class Settings(BaseSettings):
             raise RuntimeError(f"JWT_PUBLIC_KEY is required for {self.jwt_algorithm}")
         return self.jwt_public_key
 
+    def require_jwt_claims_config(self) -> tuple[str, str]:
+        """The audience and issuer every token must name; a clear error when either is unset."""
+        configured = (("JWT_AUDIENCE", self.jwt_audience), ("JWT_ISSUER", self.jwt_issuer))
+        missing = [name for name, value in configured if not value]
+        if missing or self.jwt_audience is None or self.jwt_issuer is None:
+            dev_env = self.data_dir / DEV_ENV_FILENAME
+            raise RuntimeError(
+                f"{' and '.join(missing)} must be set: the API accepts only tokens naming this service as "
+                f"their audience and a known issuer (`ugc up` writes local values to {dev_env})"
+            )
+        return self.jwt_audience, self.jwt_issuer
+
     @property
     def resolved_vision_backend(self) -> Literal["anthropic", "local"]:
         if self.vision_backend == "auto":
@@ -156,12 +174,19 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    """Settings from the environment and .env, plus the local secrets `ugc up` generated."""
+    """Settings from the environment and .env; what they leave unset of the JWT secret, audience and
+    issuer comes from the dev.env `ugc up` wrote (never overriding a configured value)."""
     settings = Settings()
     dev_env = settings.data_dir / DEV_ENV_FILENAME
-    if settings.jwt_secret is None and dev_env.exists():
-        settings = Settings(_env_file=(".env", str(dev_env)))
-    return settings
+    if not dev_env.exists():
+        return settings
+    local = Settings(_env_file=dev_env)  # the environment, then dev.env (not .env)
+    fill = {
+        field: getattr(local, field)
+        for field in (name.lower() for name in DEV_ENV_VARIABLES)
+        if getattr(settings, field) is None and getattr(local, field) is not None
+    }
+    return Settings(**fill) if fill else settings
 
 
 @lru_cache

@@ -49,7 +49,7 @@ def get_current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("missing bearer token")
+        raise Unauthorized()
     return decode_token(credentials.credentials, settings)
 
 

@@ -27,10 +27,18 @@ class AppError(Exception):
         self.detail = detail
 
 
+UNAUTHORIZED_DETAIL = "missing, invalid or expired bearer token"
+
+
 class Unauthorized(AppError):
+    """Every 401 has this one body: which check failed is logged (debug), never told to the caller."""
+
     status_code = 401
     error = "unauthorized"
     headers = {"WWW-Authenticate": "Bearer"}
+
+    def __init__(self) -> None:
+        super().__init__(UNAUTHORIZED_DETAIL)
 
 
 class Forbidden(AppError):

@@ -28,6 +28,7 @@ from settings import Settings, get_settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; clients are made in the lifespan so a test or server owns their life."""
     settings = settings or get_settings()
+    settings.require_jwt_claims_config()  # no API that takes tokens for any audience or issuer
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -26,14 +26,28 @@ SEEDED_MARKER = "seeded"
 
 
 def ensure_local_secrets(settings: Settings) -> Settings:
-    """Generate a JWT secret for local use once, kept in .data/dev.env (0600), unless one is configured."""
-    if settings.jwt_secret is not None or settings.jwt_algorithm != "HS256":
-        return settings
+    """Write what the local stack's tokens need into .data/dev.env (0600) once, each unless configured:
+    a generated JWT secret (HS256) and the local audience and issuer (added to an older dev.env too)."""
+    from settings import LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER
+
+    wanted: dict[str, str] = {}
+    if settings.jwt_secret is None and settings.jwt_algorithm == "HS256":
+        wanted["JWT_SECRET"] = secrets.token_urlsafe(48)
+    if settings.jwt_audience is None:
+        wanted["JWT_AUDIENCE"] = LOCAL_JWT_AUDIENCE
+    if settings.jwt_issuer is None:
+        wanted["JWT_ISSUER"] = LOCAL_JWT_ISSUER
     path = settings.data_dir / DEV_ENV_FILENAME
+    existing = path.read_text() if path.exists() else ""
+    present = {line.partition("=")[0].strip() for line in existing.splitlines() if line.partition("=")[2].strip()}
+    missing = {name: value for name, value in wanted.items() if name not in present}
+    if not missing:
+        return load_settings() if wanted else settings
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text(f"JWT_SECRET={secrets.token_urlsafe(48)}\n")
-        path.chmod(0o600)
+    path.touch(mode=0o600)
+    path.chmod(0o600)  # before the secret is written
+    separator = "\n" if existing and not existing.endswith("\n") else ""
+    path.write_text(existing + separator + "".join(f"{name}={value}\n" for name, value in missing.items()))
     return load_settings()
 
 

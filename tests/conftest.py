@@ -29,6 +29,8 @@ from worker import run_worker
 logging.getLogger("pgserver").setLevel(logging.WARNING)
 
 TEST_MAX_VIDEO_BYTES = 3 * 1024 * 1024
+TEST_JWT_AUDIENCE = "ugc-engine-test"
+TEST_JWT_ISSUER = "https://auth.ugc-engine.test"
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +44,8 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         temporal_ui_port=free_port(),
         s3_port=free_port(),
         jwt_secret=secrets.token_urlsafe(48),
+        jwt_audience=TEST_JWT_AUDIENCE,
+        jwt_issuer=TEST_JWT_ISSUER,
         max_video_bytes=TEST_MAX_VIDEO_BYTES,
         worker_graceful_shutdown_seconds=2,
     )
