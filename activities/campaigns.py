@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -11,11 +12,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.errors import INVALID_INPUT
-from activities.records import upsert_row
 from domain.platforms import UnknownPlatform, parse_platform
-from domain.posterior import Evidence
 from domain.rules import DEFAULT_WEIGHTS, DEFAULT_WEIGHTS_VERSION, ClipFeatures, Weights
-from domain.selection import PatternEvidence, select_best
+from domain.selection import select_best
+from models.evidence import evidence_rows, labelled
 from models.schemas.campaigns import (
     CreateCampaignInput,
     DraftCampaign,
@@ -27,11 +27,11 @@ from models.tables import (
     BestClipDecision,
     Campaign,
     Clip,
-    PatternPerformance,
     RuleWeights,
     SocialSyncLedger,
     VideoAsset,
 )
+from models.upsert import upsert_row
 
 NO_READY_CLIPS = "NoReadyClips"
 
@@ -83,21 +83,13 @@ class CampaignActivities:
                 )
             ).all()
             weights = await current_weights(session, platform)
-            rows = (
-                await session.scalars(
-                    select(PatternPerformance).where(PatternPerformance.product_category == asset.product_category)
-                )
-            ).all()
+            # the asset's owner learns from the market and its own results only
+            rows = await evidence_rows(session, asset.product_category, asset.owner_id)
         if not clips:
             raise ApplicationError("the video asset has no READY clip", type=NO_READY_CLIPS, non_retryable=True)
-        evidence = [
-            PatternEvidence(
-                row.hook_type, row.emotion, row.pacing, Evidence(row.bayesian_alpha, row.bayesian_beta, row.weight)
-            )
-            for row in rows
-        ]
+        evidence = labelled(rows, datetime.now(UTC))
         candidates = [(str(clip.id), ClipFeatures.model_validate(clip.features)) for clip in clips]
-        winner, score, count = select_best(candidates, platform, weights, evidence)
+        winner, score, count = select_best(candidates, platform, weights, evidence, params.half_life_days)
         return PlatformDecision(
             video_asset_id=asset.id,
             platform=platform,

@@ -8,10 +8,10 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.records import upsert_row
 from models.schemas.clips import AssetProbeInput, ClipRecordInput, FinishAssetInput
 from models.schemas.common import Done
 from models.tables import Clip, VideoAsset
+from models.upsert import upsert_row
 
 
 class ClipRecordsActivities:
@@ -58,8 +58,9 @@ class ClipRecordsActivities:
 
     @activity.defn
     async def finish_asset(self, params: FinishAssetInput) -> Done:
+        """`ready` with at least one clip, else `failed` with the reason (the workflow's, or the clips' count)."""
         status = "ready" if params.ready else "failed"
-        reason = None if params.ready else f"no clip could be made ({params.failed} failed)"
+        reason = None if params.ready else params.reason or f"no clip could be made ({params.failed} failed)"
         async with self.sessionmaker.begin() as session:
             await session.execute(
                 update(VideoAsset)

@@ -12,49 +12,26 @@ from temporalio.exceptions import ApplicationError
 
 from activities.campaigns import current_weights, ledger
 from activities.errors import INVALID_INPUT
-from domain.bandit import PatternRow, pattern_posterior_decayed, probability_best, split_budget
+from domain.bandit import probability_best, split_budget
 from domain.platforms import UnknownPlatform, parse_platform
-from domain.posterior import BetaPosterior, Evidence
+from domain.posterior import BetaPosterior, PatternRow, pattern_posterior
 from domain.rules import ClipFeatures
 from domain.selection import PatternEvidence, pattern_matches
 from domain.training import Observation, train_platform
+from models.evidence import evidence_rows, labelled
 from models.schemas.learning import AllocateBudgetInput, BudgetAllocation, TrainPlatformInput, TrainPlatformOutput
-from models.tables import Campaign, Clip, PatternPerformance, RuleWeights, VideoAsset
-
-
-def age_in_days(then: datetime, now: datetime) -> float:
-    """Whole days: decay changes once a day, so a seeded ranking is the same all day long."""
-    return float(max(0, (now.date() - then.astimezone(UTC).date()).days))
-
-
-def pattern_rows(rows: list[PatternPerformance], now: datetime) -> list[tuple[PatternEvidence, PatternRow]]:
-    """Each evidence row twice: with its labels (to match a pattern) and with its age (to decay it)."""
-    return [
-        (
-            PatternEvidence(
-                row.hook_type, row.emotion, row.pacing, Evidence(row.bayesian_alpha, row.bayesian_beta, row.weight)
-            ),
-            PatternRow(
-                "benchmark" if row.source == "benchmark" else "client",
-                row.bayesian_alpha,
-                row.bayesian_beta,
-                row.weight,
-                age_in_days(row.updated_at, now),
-            ),
-        )
-        for row in rows
-    ]
+from models.tables import Campaign, Clip, RuleWeights, VideoAsset
 
 
 def campaign_posterior(
-    features: ClipFeatures, rows: list[tuple[PatternEvidence, PatternRow]], campaign: Campaign, half_life_days: float
+    features: ClipFeatures, rows: list[PatternEvidence], campaign: Campaign, half_life_days: float
 ) -> BetaPosterior:
-    """The clip pattern's decayed evidence plus the campaign's own observed results."""
-    matching = [decayable for labelled, decayable in rows if pattern_matches(labelled, features)]
+    """The clip pattern's evidence plus the campaign's own observed results."""
+    matching = [row.evidence for row in rows if pattern_matches(row, features)]
     own = PatternRow(
         "client", 1.0 + campaign.conversions, 1.0 + max(campaign.clicks - campaign.conversions, 0), 1.0, 0.0
     )
-    return pattern_posterior_decayed([*matching, own], half_life_days)
+    return pattern_posterior([*matching, own], half_life_days)
 
 
 class LearningActivities:
@@ -76,14 +53,9 @@ class LearningActivities:
                     .order_by(Campaign.id)
                 )
             ).all()
-            evidence = (
-                await session.scalars(
-                    select(PatternPerformance).where(
-                        PatternPerformance.product_category == (asset.product_category if asset else None)
-                    )
-                )
-            ).all()
-            rows = pattern_rows(list(evidence), datetime.now(UTC))
+            # the asset's owner learns from the market and its own results only
+            evidence = await evidence_rows(session, asset.product_category, asset.owner_id) if asset else []
+            rows = labelled(evidence, datetime.now(UTC))
             posteriors = [
                 campaign_posterior(ClipFeatures.model_validate(clip.features), rows, campaign, params.half_life_days)
                 for campaign, clip in found

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
+from activities.errors import INVALID_INPUT
 from domain.prior import BENCHMARK_WEIGHT
+from models.evidence import pattern_row_id
 from models.schemas.benchmarks import RecordFailureInput, RecordFailureOutput, UpsertBenchmarkInput
 from models.schemas.common import Done
 from models.tables import Creative, PatternPerformance
-
-# a benchmark's pattern row has a stable id derived from its creative: re-ingest updates, never adds
-PATTERN_ID_NAMESPACE = uuid.UUID("6f1b1c2e-5d7a-4f0e-9a43-2b8f3c1d9e10")
-
-
-def pattern_row_id(creative_id: uuid.UUID, source: str) -> uuid.UUID:
-    return uuid.uuid5(PATTERN_ID_NAMESPACE, f"{creative_id}:{source}")
+from models.upsert import upsert_row
 
 
 def _benchmark_columns(fields: Any) -> dict[str, Any]:
@@ -53,23 +47,6 @@ def probe_columns(probe: Any) -> dict[str, Any]:
         "status": "ready",
         "failure_reason": None,
     }
-
-
-async def upsert_row(
-    session: AsyncSession,
-    table: Any,
-    values: dict[str, Any],
-    *,
-    keys: tuple[str, ...] = ("id",),
-    keep: frozenset[str] = frozenset(),
-) -> None:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE every other given column but `keep`: a retry writes the same row."""
-    statement = insert(table).values(**values)
-    fixed = {"id", *keys, *keep}
-    updates: dict[str, Any] = {k: statement.excluded[k] for k in values if k not in fixed}
-    if "updated_at" in table.__table__.c:
-        updates["updated_at"] = func.now()
-    await session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updates))
 
 
 class RecordsActivities:
@@ -107,7 +84,11 @@ class RecordsActivities:
         }
         async with self.sessionmaker.begin() as session:
             # analysis_status is the analysis workflow's to change; a re-ingest keeps it
-            await upsert_row(session, Creative, creative, keep=frozenset({"analysis_status"}))
+            # a client creative's id is refused by the API; this guard keeps one from ever turning public
+            if not await upsert_row(
+                session, Creative, creative, keep=frozenset({"analysis_status"}), only_if=Creative.is_benchmark
+            ):
+                raise ApplicationError("the id belongs to a client creative", type=INVALID_INPUT, non_retryable=True)
             await upsert_row(session, PatternPerformance, pattern)
         return Done()
 
@@ -126,6 +107,8 @@ class RecordsActivities:
         }
         async with self.sessionmaker.begin() as session:
             existing = await session.get(Creative, params.creative_id)
+            if existing is not None and not existing.is_benchmark:
+                raise ApplicationError("the id belongs to a client creative", type=INVALID_INPUT, non_retryable=True)
             if existing is not None and existing.status == "ready":
                 # a re-ingest failed: the creative stored earlier stays as it was
                 return RecordFailureOutput(kept_existing=True)

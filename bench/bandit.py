@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.bandit_sim import BATCH, simulate, summary
-from domain.bandit import PatternRow, pool_evidence
+from domain.posterior import PatternRow, pool_evidence
 from domain.prior import BENCHMARK_WEIGHT, benchmark_prior
 from settings import Settings
 

@@ -127,6 +127,7 @@ class PatternPerformance(Base):
         CheckConstraint("source IN ('benchmark', 'client')", name="source"),
         CheckConstraint("bayesian_alpha >= 1 AND bayesian_beta >= 1", name="beta_params"),
         Index("ix_pattern_performance_pattern", "hook_type", "emotion", "pacing", "product_category"),
+        Index("ix_pattern_performance_visible", "product_category", "source", "owner_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -136,6 +137,7 @@ class PatternPerformance(Base):
     product_category: Mapped[str] = mapped_column(String(100))
     creative_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("creatives.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(20), index=True)
+    owner_id: Mapped[str | None] = mapped_column(String(200))  # the client's, on client rows: what it may learn from
     weight: Mapped[float] = mapped_column(Float)
     market_longevity_days: Mapped[int | None] = mapped_column(Integer)
     bayesian_alpha: Mapped[float] = mapped_column(Float)

@@ -75,7 +75,9 @@ class OrchestrateCampaignsWorkflow:
     async def _decide(self, params: OrchestrateCampaignsInput, platform: str) -> PlatformDecision:
         decision = await workflow.execute_activity_method(
             CampaignActivities.score_platform,
-            ScorePlatformInput(video_asset_id=params.video_asset_id, platform=platform),
+            ScorePlatformInput(
+                video_asset_id=params.video_asset_id, platform=platform, half_life_days=params.half_life_days
+            ),
             start_to_close_timeout=RECORDS_TIMEOUT,
             retry_policy=RECORDS_RETRY,
         )

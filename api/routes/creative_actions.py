@@ -9,16 +9,15 @@ from fastapi import APIRouter
 from sqlalchemy import func, select, update
 from temporalio.client import Client
 
-from activities.records import pattern_row_id, upsert_row
 from api.analysis import analysis_input
 from api.creatives_access import owned_creative
 from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import Conflict, NotFound
 from api.reports import count_once
-from domain.prior import CLIENT_WEIGHT
+from models.evidence import record_client_evidence
 from models.schemas.common import PerformanceReport, WorkflowSignalled
 from models.schemas.creatives import ForceAnalyzeRequest, PerformanceTotals
-from models.tables import Creative, CreativeAnalysis, PatternPerformance, PerformanceEvent
+from models.tables import Creative, CreativeAnalysis, PerformanceEvent
 from settings import Settings
 from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id
 from workflows.queues import TASK_QUEUE_MAIN
@@ -42,7 +41,7 @@ async def report_performance(
     creative = await owned_creative(session, creative_id, user)
     counted = await count_once(session, PerformanceEvent, "creative_id", creative, report)
     if counted:
-        await _upsert_client_pattern(session, creative)
+        await record_client_evidence(session, creative)
     await session.commit()
     if creative.status != "failed":
         await _signal_with_start(temporal, settings, session, creative, "record_conversions", [creative.conversions])
@@ -53,25 +52,6 @@ async def report_performance(
         clicks=creative.clicks,
         conversions=creative.conversions,
     )
-
-
-async def _upsert_client_pattern(session: SessionDep, creative: Creative) -> None:
-    """The creative's own evidence: Beta(1 + conversions, 1 + clicks - conversions), weight 1."""
-    alpha = 1.0 + creative.conversions
-    beta = 1.0 + max(creative.clicks - creative.conversions, 0)
-    values = {
-        "id": pattern_row_id(creative.id, "client"),
-        "creative_id": creative.id,
-        "source": "client",
-        "weight": CLIENT_WEIGHT,
-        "hook_type": creative.hook_type,
-        "emotion": creative.emotion,
-        "pacing": creative.pacing,
-        "product_category": creative.product_category,
-        "bayesian_alpha": alpha,
-        "bayesian_beta": beta,
-    }
-    await upsert_row(session, PatternPerformance, values)
 
 
 async def _signal_with_start(

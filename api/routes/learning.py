@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections import defaultdict
-from datetime import UTC, datetime
 from typing import Annotated
 
-import numpy as np
 from fastapi import APIRouter, Query
-from sqlalchemy import or_, select
 
-from activities.learning import pattern_rows
 from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
 from api.reports import count_once
-from domain.bandit import credible_interval, pool_evidence, probability_best, thompson_draw
+from api.services.recommendations import recommend
 from models.schemas.learning import (
     CampaignResultReport,
     CampaignResults,
-    PatternKey,
-    PatternRecommendation,
     Recommendations,
     TrainRulesInput,
     TrainRulesOutput,
 )
-from models.tables import Campaign, CampaignPerformanceEvent, PatternPerformance, VideoAsset
+from models.tables import Campaign, CampaignPerformanceEvent, VideoAsset
 from workflows.queues import TASK_QUEUE_MAIN
 from workflows.train_rules import TrainRulesWorkflow
 
@@ -45,54 +38,21 @@ async def recommendations(
     product_category: Annotated[str, Query(min_length=1, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     seed: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="same seed, same ranking")] = None,
+    client_id: Annotated[
+        str | None,
+        Query(max_length=200, description="admin only: rank for this client, or 'all' to pool every client"),
+    ] = None,
 ) -> Recommendations:
-    rows = (
-        await session.scalars(
-            select(PatternPerformance)
-            .where(PatternPerformance.product_category == product_category)
-            .where(
-                or_(
-                    PatternPerformance.hook_type.is_not(None),
-                    PatternPerformance.emotion.is_not(None),
-                    PatternPerformance.pacing.is_not(None),
-                )
-            )
-            .order_by(PatternPerformance.id)
-        )
-    ).all()
-    groups: dict[tuple[str | None, str | None, str | None], list[PatternPerformance]] = defaultdict(list)
-    for row in rows:
-        groups[(row.hook_type, row.emotion, row.pacing)].append(row)
-    keys = sorted(groups, key=lambda key: tuple(part or "" for part in key))
-    now = datetime.now(UTC)
-    half_life = settings.benchmark_half_life_days
-    decayable = [[pair[1] for pair in pattern_rows(groups[key], now)] for key in keys]
-    pooled = [pool_evidence(group, half_life) for group in decayable]  # one credibility search per pattern
-    posteriors = [evidence.posterior for evidence in pooled]
-    seed = seed if seed is not None else secrets.randbits(63)
-    rng = np.random.default_rng(seed)
-    draws = thompson_draw(posteriors, rng) if posteriors else np.array([])
-    p_best = probability_best(posteriors, rng) if posteriors else np.array([])
-    order = sorted(range(len(keys)), key=lambda i: (-float(draws[i]), i))
-    items = []
-    for rank, i in enumerate(order[:limit], start=1):
-        split = pooled[i].split()
-        hook_type, emotion, pacing = keys[i]
-        items.append(
-            PatternRecommendation(
-                rank=rank,
-                pattern=PatternKey(hook_type=hook_type, emotion=emotion, pacing=pacing),
-                thompson_draw=float(draws[i]),
-                posterior_mean=posteriors[i].mean,
-                credible_interval_95=credible_interval(posteriors[i]),
-                probability_best=float(p_best[i]),
-                benchmark_pseudo_clicks=split.get("benchmark", 0.0),
-                client_clicks=split.get("client", 0.0),
-                benchmark_credibility=split["benchmark_credibility"],
-                rows=len(decayable[i]),
-            )
-        )
-    return Recommendations(product_category=product_category, seed=seed, half_life_days=half_life, items=items)
+    # a client learns from the benchmarks and its own results; only an admin may look through another's eyes
+    scope = client_id if user.is_admin and client_id else user.id
+    return await recommend(
+        session,
+        product_category,
+        scope,
+        limit=limit,
+        seed=seed if seed is not None else secrets.randbits(63),
+        half_life=settings.benchmark_half_life_days,
+    )
 
 
 @router.post(

@@ -13,6 +13,7 @@ from models.schemas.learning import BudgetAllocation
 class ScorePlatformInput(BaseModel):
     video_asset_id: uuid.UUID
     platform: str
+    half_life_days: float = 180.0  # benchmark evidence decays as in recommendations and budgets
 
 
 class PlatformDecision(BaseModel):

@@ -33,7 +33,7 @@ class PatternRecommendation(BaseModel):
     credible_interval_95: tuple[float, float]
     probability_best: float
     benchmark_pseudo_clicks: float = Field(description="market evidence after weight, age decay and credibility")
-    client_clicks: float
+    client_clicks: float = Field(description="the caller's own clicks on this pattern (never another client's)")
     benchmark_credibility: float = Field(
         description="1 = the benchmark counts fully; lower once the client's own results contradict it"
     )
@@ -44,6 +44,9 @@ class Recommendations(BaseModel):
     product_category: str
     seed: int
     half_life_days: float
+    evidence_scope: str = Field(
+        "benchmarks only", description="whose evidence the figures use: the benchmarks and the caller's own results"
+    )
     items: list[PatternRecommendation]
 
 

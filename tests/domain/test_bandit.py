@@ -7,19 +7,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.bandit import (
-    PatternRow,
     beta_cdf,
     beta_quantile,
     credible_interval,
-    decay_factor,
-    evidence_split,
-    pattern_posterior_decayed,
     probability_best,
     split_budget,
     thompson_draw,
     thompson_rank,
 )
-from domain.posterior import BetaPosterior, InvalidEvidence
+from domain.posterior import (
+    BetaPosterior,
+    InvalidEvidence,
+    PatternRow,
+    decay_factor,
+    evidence_split,
+    pattern_posterior,
+)
 from domain.prior import BENCHMARK_WEIGHT, CLIENT_WEIGHT
 
 
@@ -53,7 +56,7 @@ def test_a_benchmark_row_at_one_half_life_counts_as_weight_one() -> None:
         PatternRow("benchmark", 51, 951, BENCHMARK_WEIGHT, age_days=60),
         PatternRow("client", 6, 96, CLIENT_WEIGHT, age_days=60),
     ]
-    posterior = pattern_posterior_decayed(rows, half_life_days=60)
+    posterior = pattern_posterior(rows, half_life_days=60)
     assert (posterior.alpha, posterior.beta) == (pytest.approx(56), pytest.approx(1046))
     split = evidence_split(rows, half_life_days=60)
     assert split["benchmark"] == pytest.approx(1000)
@@ -63,9 +66,9 @@ def test_a_benchmark_row_at_one_half_life_counts_as_weight_one() -> None:
 
 def test_without_decay_the_design_weights_apply() -> None:
     rows = [PatternRow("benchmark", 51, 951, 2.0, 400), PatternRow("client", 6, 96, 1.0)]
-    posterior = pattern_posterior_decayed(rows, half_life_days=None)
+    posterior = pattern_posterior(rows, half_life_days=None)
     assert (posterior.alpha, posterior.beta) == (pytest.approx(106), pytest.approx(1996))
-    assert pattern_posterior_decayed([], 30) == BetaPosterior(1.0, 1.0)
+    assert pattern_posterior([], 30) == BetaPosterior(1.0, 1.0)
     assert evidence_split([], 30) == {
         "benchmark": 0.0,
         "client": 0.0,

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.bandit import PatternRow, evidence_split, pattern_posterior_decayed
 from domain.conflict import CREDIBILITY_GRID, REJECT_NATS, benchmark_credibility, log_beta, log_gamma
+from domain.posterior import PatternRow, evidence_split, pattern_posterior
 
 
 def client_log_likelihood(delta: float, bench: tuple[float, float], client: tuple[float, float]) -> float:
@@ -93,10 +93,10 @@ def test_more_contradicting_data_never_restores_trust() -> None:
 
 def test_a_contradicted_benchmark_row_counts_for_less_in_the_posterior() -> None:
     rows = [PatternRow("benchmark", 61, 941, 1.0), PatternRow("client", 4, 298, 1.0)]
-    plain = pattern_posterior_decayed(rows, None, discount_conflicts=False)
+    plain = pattern_posterior(rows, None, discount_conflicts=False)
     assert (plain.alpha, plain.beta) == (pytest.approx(64), pytest.approx(1238))
     delta = float(benchmark_credibility(60, 940, 3, 297))
-    discounted = pattern_posterior_decayed(rows, None)
+    discounted = pattern_posterior(rows, None)
     assert discounted.alpha == pytest.approx(1 + 60 * delta + 3)
     assert discounted.beta == pytest.approx(1 + 940 * delta + 297)
     assert abs(discounted.mean - 0.01) < abs(plain.mean - 0.01)

@@ -15,7 +15,7 @@ from temporalio.worker import Replayer
 
 from activities.campaigns import CampaignActivities, current_weights
 from api.auth import issue_token
-from domain.posterior import Evidence
+from domain.posterior import PatternRow
 from domain.rules import ClipFeatures, evaluate_clip
 from domain.selection import PatternEvidence, category_baseline, clip_posterior
 from models.db import make_engine, make_sessionmaker
@@ -219,8 +219,8 @@ async def test_best_clip_uses_rule_engine_scores(api: httpx.AsyncClient, stack_s
     async with db() as session:
         weights = await current_weights(session, "instagram")
     rows = [
-        PatternEvidence(None, None, "fast", Evidence(2, 998, 2.0)),
-        PatternEvidence(None, None, "slow", Evidence(80, 920, 2.0)),
+        PatternEvidence(None, None, "fast", PatternRow("benchmark", 2, 998, 2.0)),
+        PatternEvidence(None, None, "slow", PatternRow("benchmark", 80, 920, 2.0)),
     ]
     expected = {
         clip_id: evaluate_clip(

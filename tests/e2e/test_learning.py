@@ -52,6 +52,7 @@ async def test_recommendations_rank_patterns_deterministically(
                     pacing=pacing,
                     product_category=category,
                     source=source,
+                    owner_id=None if source == "benchmark" else "marketer",
                     weight=2.0 if source == "benchmark" else 1.0,
                     bayesian_alpha=alpha,
                     bayesian_beta=beta,
@@ -77,6 +78,48 @@ async def test_recommendations_rank_patterns_deterministically(
     assert contradicted["benchmark_credibility"] <= 0.1 and contradicted["client_clicks"] == pytest.approx(300)
     assert contradicted["benchmark_pseudo_clicks"] < 0.1 * 2 * 998 and contradicted["posterior_mean"] < 0.02
     assert (await api.get("/api/v1/patterns/recommendations", params=params)).status_code == 401
+    assert body["evidence_scope"] == "benchmarks + client marketer"
+
+
+async def test_one_client_cannot_steer_another_clients_recommendations(
+    api: httpx.AsyncClient, stack_settings: Settings, db: Any
+) -> None:
+    """A hostile client's absurd results change its own answers only, and no answer shows them to anyone else."""
+    category = f"poison-{uuid.uuid4().hex[:6]}"
+    victim, attacker = issue_token(stack_settings, "victim"), issue_token(stack_settings, "attacker")
+    market = [("question", "curiosity", "fast", 60, 940), ("testimonial", "trust", "slow", 40, 960)]
+    async with db.begin() as session:
+        for hook, emotion, pacing, alpha, beta in market:
+            session.add(
+                PatternPerformance(
+                    id=uuid.uuid4(), hook_type=hook, emotion=emotion, pacing=pacing, product_category=category,
+                    source="benchmark", weight=2.0, bayesian_alpha=alpha, bayesian_beta=beta,
+                )
+            )  # fmt: skip
+    params: dict[str, str | int] = {"product_category": category, "seed": 3}
+    before = (await api.get("/api/v1/patterns/recommendations", params=params, headers=bearer(victim))).json()
+    # the attacker's own creative, labelled with the weaker pattern, reports a flood of conversions
+    async with db.begin() as session:
+        session.add(
+            PatternPerformance(
+                id=uuid.uuid4(), hook_type="testimonial", emotion="trust", pacing="slow", product_category=category,
+                source="client", owner_id="attacker", weight=1.0, bayesian_alpha=1e12, bayesian_beta=1.0,
+            )
+        )  # fmt: skip
+    after = (await api.get("/api/v1/patterns/recommendations", params=params, headers=bearer(victim))).json()
+    assert after == before
+    assert all(item["client_clicks"] == 0 for item in after["items"])
+    own = (await api.get("/api/v1/patterns/recommendations", params=params, headers=bearer(attacker))).json()
+    assert own["items"][0]["pattern"]["hook_type"] == "testimonial"  # only the attacker fooled itself
+    # a client cannot look through another's eyes; an admin can, and the answer says whose evidence it is
+    peek = {**params, "client_id": "attacker"}
+    assert (await api.get("/api/v1/patterns/recommendations", params=peek, headers=bearer(victim))).json() == before
+    admin = issue_token(stack_settings, "ops", admin=True)
+    seen = (await api.get("/api/v1/patterns/recommendations", params=peek, headers=bearer(admin))).json()
+    assert seen["evidence_scope"] == "benchmarks + client attacker" and seen == {
+        **own,
+        "evidence_scope": seen["evidence_scope"],
+    }
 
 
 async def test_daily_budget_is_split_by_probability_of_being_best(
