@@ -1,0 +1,145 @@
+"""AsyncUgcClient and UgcClient: one table of endpoints, carried out with httpx asynchronously or not."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable, Coroutine
+from types import TracebackType
+from typing import Any, Generic, ParamSpec, Self, TypeVar, overload
+
+import httpx
+
+from ugc_client import endpoints
+from ugc_client.plans import Call, Plan, PlanRun, Sleep
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)  # orchestrate and train wait for their workflow
+
+
+class Endpoint(Generic[P, T]):
+    """An endpoint's plan, bound to a client: awaitable on AsyncUgcClient, a plain call on UgcClient."""
+
+    def __init__(self, build: Callable[P, Call[T] | Plan[T]]) -> None:
+        self._build = build
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(self, client: AsyncUgcClient, owner: type[Any]) -> Callable[P, Coroutine[Any, Any, T]]: ...
+    @overload
+    def __get__(self, client: UgcClient, owner: type[Any]) -> Callable[P, T]: ...
+    def __get__(self, client: Any, owner: type[Any]) -> Any:
+        if client is None:
+            return self
+        run, build = client._run, self._build
+        return functools.wraps(build)(lambda *args, **kwargs: run(build(*args, **kwargs)))
+
+
+class _Endpoints:
+    """The API, once (ugc_client/endpoints.py); the seeds' names are the names."""
+
+    _token: str | None
+
+    health = Endpoint(endpoints.health)
+    ingest_benchmark_video = Endpoint(endpoints.ingest_benchmark_video)
+    list_benchmarks = Endpoint(endpoints.list_benchmarks)
+    upload_client_video = Endpoint(endpoints.upload_client_video)
+    get_creative = Endpoint(endpoints.get_creative)
+    report_creative_performance = Endpoint(endpoints.report_creative_performance)
+    force_analyze = Endpoint(endpoints.force_analyze)
+    generate_client_video_access_url = Endpoint(endpoints.generate_client_video_access_url)
+    upload_video_asset = Endpoint(endpoints.upload_video_asset)
+    list_clips = Endpoint(endpoints.list_clips)
+    register_clips = Endpoint(endpoints.register_clips)
+    orchestrate_campaigns_for_video = Endpoint(endpoints.orchestrate_campaigns_for_video)
+    get_best_clip_decision = Endpoint(endpoints.get_best_clip_decision)
+    report_campaign_performance = Endpoint(endpoints.report_campaign_performance)
+    get_recommendations = Endpoint(endpoints.get_recommendations)
+    train_rules = Endpoint(endpoints.train_rules)
+    get_workflow = Endpoint(endpoints.get_workflow)
+    wait_for_workflow = Endpoint(endpoints.wait_for_workflow)
+
+    @staticmethod
+    def _http_options(base_url: str, token: str | None, timeout: httpx.Timeout | float) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return {"base_url": base_url, "headers": headers, "timeout": timeout}
+
+
+class AsyncUgcClient(_Endpoints):
+    """`async with AsyncUgcClient(base_url, token) as ugc: await ugc.ingest_benchmark_video(...)`.
+
+    `token` may be None for the public routes; `transport` is passed to httpx (e.g. an ASGITransport).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._token = token
+        self._http = httpx.AsyncClient(transport=transport, **self._http_options(base_url, token, timeout))
+
+    async def _run(self, plan: Call[T] | Plan[T]) -> T:
+        with PlanRun(plan, self._token) as run:
+            for step in run:
+                with run.outcome() as answer:
+                    answer(await self._perform(step))
+        return run.result
+
+    async def _perform(self, step: Call[Any] | Sleep) -> Any:
+        if isinstance(step, Sleep):
+            return await asyncio.sleep(step.seconds)
+        return step.answer(await self._http.request(**step.request()))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class UgcClient(_Endpoints):
+    """The same endpoints, blocking: `with UgcClient(base_url, token) as ugc: ugc.ingest_benchmark_video(...)`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._token = token
+        self._http = httpx.Client(transport=transport, **self._http_options(base_url, token, timeout))
+
+    def _run(self, plan: Call[T] | Plan[T]) -> T:
+        with PlanRun(plan, self._token) as run:
+            for step in run:
+                with run.outcome() as answer:
+                    answer(self._perform(step))
+        return run.result
+
+    def _perform(self, step: Call[Any] | Sleep) -> Any:
+        if isinstance(step, Sleep):
+            return time.sleep(step.seconds)
+        return step.answer(self._http.request(**step.request()))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()

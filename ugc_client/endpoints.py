@@ -1,0 +1,229 @@
+"""Every endpoint of the API as a plan, named as the seeds name them; answers are the API's own models."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from models.schemas.benchmarks import BenchmarkPage
+from models.schemas.campaigns import BestClipOut, OrchestrateCampaignResponse
+from models.schemas.clips import ClipOut, ClipRegistration, VideoAssetCreated
+from models.schemas.common import WorkflowSignalled, WorkflowStarted, WorkflowStatus
+from models.schemas.creatives import CreativeOut, PerformanceTotals, VideoAccess
+from models.schemas.learning import CampaignResults, Recommendations, TrainRulesOutput
+from ugc_client.errors import NotFound, WorkflowTimeout
+from ugc_client.plans import TOKEN_SUBJECT, Call, FileContent, Plan, Sleep, given, multipart, returns, upload_part
+
+Id = uuid.UUID | str
+DEFAULT_PRODUCT_CATEGORY = "uncategorized"
+
+
+def health() -> Call[dict[str, Any]]:
+    """GET /healthz: each backing service's state (503 → ServiceUnavailable naming the failing one)."""
+    return Call("GET", "/healthz", returns(dict[str, Any]))
+
+
+def ingest_benchmark_video(
+    video_url: str | None = None,
+    *,
+    creative_name: str,
+    product_category: str,
+    market_cvr: float,
+    market_longevity_days: int,
+    avg_daily_clicks: float,
+    source_platform: str = "other",
+    hook_type: str | None = None,
+    emotion: str | None = None,
+    pacing: str | None = None,
+    target_audience_pain: str | None = None,
+    file_content: FileContent | None = None,
+    filename: str | None = None,
+    creative_id: Id | None = None,
+) -> Plan[WorkflowStarted]:
+    """POST /api/v1/benchmarks (admin): a market winner from `video_url`, or uploaded from `file_content`.
+
+    Answers at once with the creative's id and its `IngestBenchmarkWorkflow` (`wait_for_workflow` follows it);
+    a repeated `creative_id` repeats nothing.
+    """
+    if (video_url is None) == (file_content is None):
+        raise ValueError("give exactly one of video_url or file_content")
+    fields = {
+        "creative_name": creative_name, "product_category": product_category, "source_platform": source_platform,
+        "market_cvr": market_cvr, "market_longevity_days": market_longevity_days,
+        "avg_daily_clicks": avg_daily_clicks, "hook_type": hook_type, "emotion": emotion, "pacing": pacing,
+        "target_audience_pain": target_audience_pain, "creative_id": str(creative_id) if creative_id else None,
+    }  # fmt: skip
+    read = returns(WorkflowStarted)
+    if video_url is not None:
+        return (yield Call("POST", "/api/v1/benchmarks", read, json={**given(fields), "video_url": video_url}))
+    assert file_content is not None
+    with upload_part(file_content, filename) as part:
+        return (yield multipart("/api/v1/benchmarks", read, fields, part))
+
+
+def list_benchmarks(product_category: str | None = None, *, limit: int = 20, offset: int = 0) -> Call[BenchmarkPage]:
+    """GET /api/v1/creatives/benchmarks: the public library (no token needed), newest first."""
+    params = {"product_category": product_category, "limit": limit, "offset": offset}
+    return Call("GET", "/api/v1/creatives/benchmarks", returns(BenchmarkPage), params=given(params))
+
+
+def upload_client_video(
+    file_content: FileContent,
+    filename: str | None = None,
+    user_id: str | None = None,
+    *,
+    creative_name: str | None = None,
+    product_category: str = DEFAULT_PRODUCT_CATEGORY,
+    tags: Sequence[str] | None = None,
+) -> Plan[WorkflowStarted]:
+    """POST /api/v1/creatives: a private client video, analyzed after its 5th conversion (or when forced).
+
+    The owner is always the token's subject; `user_id`, when given, must name it. `creative_name` defaults
+    to the file's name. Not a video → UnsupportedMediaType; too large → PayloadTooLarge.
+    """
+    if user_id is not None:
+        subject = yield TOKEN_SUBJECT
+        if subject is not None and subject != user_id:
+            raise ValueError(f"user_id {user_id!r} is not this client's token subject {subject!r}")
+    with upload_part(file_content, filename) as part:
+        fields = {
+            "creative_name": creative_name or part[0],
+            "product_category": product_category,
+            "tags": ",".join(tags) if tags else None,
+        }
+        return (yield multipart("/api/v1/creatives", returns(WorkflowStarted), fields, part))
+
+
+def get_creative(creative_id: Id) -> Call[CreativeOut]:
+    """GET /api/v1/creatives/{id}: status, tags, totals and analyses (owner, admin; anyone for a benchmark)."""
+    return Call("GET", f"/api/v1/creatives/{creative_id}", returns(CreativeOut))
+
+
+def report_creative_performance(
+    creative_id: Id, *, event_id: str, impressions: int = 0, clicks: int = 0, conversions: int = 0
+) -> Call[PerformanceTotals]:
+    """POST /api/v1/creatives/{id}/performance: deltas, counted once per `event_id`."""
+    report = {"event_id": event_id, "impressions": impressions, "clicks": clicks, "conversions": conversions}
+    return Call("POST", f"/api/v1/creatives/{creative_id}/performance", returns(PerformanceTotals), json=report)
+
+
+def force_analyze(creative_id: Id) -> Call[WorkflowSignalled]:
+    """POST /api/v1/creatives/force-analyze (admin): analyze now, whatever the triggers say."""
+    body = {"creative_id": str(creative_id)}
+    return Call("POST", "/api/v1/creatives/force-analyze", returns(WorkflowSignalled), json=body)
+
+
+def generate_client_video_access_url(creative_id: Id) -> Call[VideoAccess]:
+    """GET /api/v1/creatives/video-access/{id}: a benchmark's public URL, or a presigned URL for the owner."""
+    return Call("GET", f"/api/v1/creatives/video-access/{creative_id}", returns(VideoAccess))
+
+
+def upload_video_asset(
+    file_content: FileContent, filename: str | None = None, *, name: str | None = None,
+    product_category: str | None = None,
+) -> Plan[VideoAssetCreated]:  # fmt: skip
+    """POST /api/v1/video-assets: a video to cut into candidate clips (`PrepareClipsWorkflow`)."""
+    with upload_part(file_content, filename) as part:
+        fields = {"name": name or part[0], "product_category": product_category}
+        return (yield multipart("/api/v1/video-assets", returns(VideoAssetCreated), fields, part))
+
+
+def list_clips(video_asset_id: Id) -> Call[list[ClipOut]]:
+    """GET /api/v1/video-assets/{id}/clips: the asset's clips with status and features."""
+    return Call("GET", f"/api/v1/video-assets/{video_asset_id}/clips", returns(list[ClipOut]))
+
+
+def register_clips(video_asset_id: Id, clips: Sequence[ClipRegistration | dict[str, Any]]) -> Call[list[ClipOut]]:
+    """POST /api/v1/video-assets/{id}/clips: clips cut elsewhere, with their features (READY at once)."""
+    body = [clip.model_dump(mode="json") if isinstance(clip, ClipRegistration) else clip for clip in clips]
+    return Call("POST", f"/api/v1/video-assets/{video_asset_id}/clips", returns(list[ClipOut]), json=body)
+
+
+def orchestrate_campaigns_for_video(
+    video_asset_id: Id,
+    platforms: Sequence[str] | None = None,
+    *,
+    daily_budget_cents: int | None = None,
+    request_id: str | None = None,
+) -> Call[OrchestrateCampaignResponse]:
+    """POST /campaigns/orchestrate: each platform's best READY clip and a draft campaign for it.
+
+    `platforms` defaults to the API's (tiktok, instagram, youtube); the same `request_id` repeats nothing.
+    """
+    body = given(
+        {
+            "video_asset_id": str(video_asset_id),
+            "platforms": list(platforms) if platforms is not None else None,
+            "daily_budget_cents": daily_budget_cents,
+            "request_id": request_id,
+        }
+    )
+    return Call("POST", "/campaigns/orchestrate", returns(OrchestrateCampaignResponse), json=body)
+
+
+def get_best_clip_decision(video_asset_id: Id, platform: str) -> Plan[BestClipOut | None]:
+    """GET /campaigns/best_clip: the current decision, or None when there is none (orchestrate first).
+
+    An unknown asset, or another user's, also gives None: the API answers both as a missing decision would.
+    """
+    params = {"video_asset_id": str(video_asset_id), "platform": platform}
+    try:
+        return (yield Call("GET", "/campaigns/best_clip", returns(BestClipOut), params=params))
+    except NotFound:
+        return None
+
+
+def report_campaign_performance(
+    campaign_id: Id, *, event_id: str, impressions: int = 0, clicks: int = 0, conversions: int = 0
+) -> Call[CampaignResults]:
+    """POST /campaigns/{id}/performance: a draft campaign's results (deltas), counted once per `event_id`."""
+    report = {"event_id": event_id, "impressions": impressions, "clicks": clicks, "conversions": conversions}
+    return Call("POST", f"/campaigns/{campaign_id}/performance", returns(CampaignResults), json=report)
+
+
+def get_recommendations(
+    product_category: str, *, limit: int = 10, seed: int | None = None, client_id: str | None = None
+) -> Call[Recommendations]:
+    """GET /api/v1/patterns/recommendations: the category's patterns ranked by a Thompson draw.
+
+    The same `seed` gives the same ranking; `client_id` (admin only) ranks for that client, or "all".
+    """
+    params = given({"product_category": product_category, "limit": limit, "seed": seed, "client_id": client_id})
+    return Call("GET", "/api/v1/patterns/recommendations", returns(Recommendations), params=params)
+
+
+def train_rules() -> Call[TrainRulesOutput]:
+    """POST /api/v1/rules/train (admin): refit each platform's rule weights now (waits for the workflow)."""
+    return Call("POST", "/api/v1/rules/train", returns(TrainRulesOutput))
+
+
+def get_workflow(workflow_id: str) -> Call[WorkflowStatus]:
+    """GET /api/v1/workflows/{id}: status, progress, result or typed failure (the starter, admin)."""
+    return Call("GET", f"/api/v1/workflows/{workflow_id}", returns(WorkflowStatus))
+
+
+def wait_for_workflow(
+    workflow_id: str,
+    *,
+    on_progress: Callable[[WorkflowStatus], object] | None = None,
+    timeout: float = 1800.0,
+    poll_interval: float = 0.5,
+) -> Plan[WorkflowStatus]:
+    """Poll the workflow until it is no longer RUNNING and return its last status (COMPLETED or not).
+
+    `on_progress` gets each RUNNING status (its `progress` says what it is doing); past `timeout` seconds
+    → WorkflowTimeout carrying the last status.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        state: WorkflowStatus = yield get_workflow(workflow_id)
+        if state.status != "RUNNING":
+            return state
+        if on_progress is not None:
+            on_progress(state)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise WorkflowTimeout(workflow_id, timeout, state)
+        yield Sleep(min(poll_interval, left))
