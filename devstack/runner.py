@@ -1,4 +1,4 @@
-"""`ugc up`: the embedded stack, migrations, worker and API as child processes, stopped together."""
+"""`ugc up`: the embedded stack, migrations, worker and API as child processes, supervised, stopped together."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import os
 import secrets
 import signal
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -18,6 +17,7 @@ from rich.panel import Panel
 
 from devstack.process import ManagedProcess, StackError, log_tail
 from devstack.stack import DevStack
+from devstack.supervisor import Supervisor
 from models.migrate import upgrade_head
 from settings import DEV_ENV_FILENAME, Settings, load_settings
 
@@ -98,10 +98,9 @@ def run_up(settings: Settings, *, headless: bool, seed: Callable[[Settings, str]
             seed(resolved, api_url)
             marker.touch()
         _print_banner(settings, api_url, headless, logs)
-        while all(child.running() for child in children):
-            time.sleep(1)
-        dead = next(child for child in children if not child.running())
-        console.print(f"[red]{dead.name} stopped unexpectedly[/]; log: {dead.log_path}\n{log_tail(dead.log_path)}")
+        failed = Supervisor([*stack.supervised(), *children], console).run()
+        console.print(f"[red]{failed.name} keeps stopping[/]; last lines of {failed.log_path}:")
+        console.print(log_tail(failed.log_path), markup=False, highlight=False)
         return 1
     except KeyboardInterrupt:
         console.print("\nstopping ...")

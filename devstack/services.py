@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import signal
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import psutil
 
 from devstack.process import ManagedProcess, StackError, free_port, port_open
+
+if TYPE_CHECKING:
+    from pgserver import PostgresServer
 
 
 def venv_binary(name: str) -> str:
@@ -110,14 +118,20 @@ def s3_ready(port: int) -> bool:
 
 
 class EmbeddedPostgres:
-    """pgserver's PostgreSQL 16 on a Unix socket in the data directory (it drops root itself)."""
+    """pgserver's PostgreSQL 16 on a Unix socket in the data directory (it drops root itself).
+
+    pgserver starts the postmaster with `pg_ctl` (so it is no child of ours): `running()` checks the
+    process it recorded, and `restart()` starts it again on the same data directory and socket.
+    """
 
     name = "PostgreSQL (pgserver)"
 
     def __init__(self, data_dir: Path, database: str = "ugc"):
         self.pgdata = data_dir / "postgres"
+        self.log_path = self.pgdata / "log"
         self.database = database
-        self._server: object | None = None
+        self._server: PostgresServer | None = None
+        self._restarted = False
 
     def start(self) -> str:
         import pgserver
@@ -126,7 +140,7 @@ class EmbeddedPostgres:
         try:
             server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
         except Exception as exc:
-            raise StackError(f"{self.name} failed to start: {exc}; log: {self.pgdata / 'log'}") from exc
+            raise StackError(f"{self.name} failed to start: {exc}; log: {self.log_path}") from exc
         self._server = server
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.database}';")
         if "(1 row)" not in exists:
@@ -134,7 +148,60 @@ class EmbeddedPostgres:
         socket_dir = parse_qs(urlparse(server.get_uri()).query)["host"][0]
         return f"postgresql+asyncpg://postgres@/{self.database}?host={socket_dir}"
 
+    @property
+    def pid(self) -> int | None:
+        return None if self._server is None else self._server.get_pid()
+
+    def running(self) -> bool:
+        return self._server is not None and _alive(self._server.get_postmaster_info().process)
+
+    def exit_code(self) -> int | None:
+        return None  # not our child: its exit status went to whoever reaps it
+
+    def restart(self) -> None:
+        """pg_ctl start on the same data directory; its socket directory is derived from it, so unchanged."""
+        if self._server is None:
+            raise StackError(f"{self.name} was never started")
+        self._restarted = True
+        dead = self._server.get_postmaster_info().process
+        if dead is not None:
+            # pgserver takes a zombie (killed, not yet reaped by init) for a running server: wait it out
+            with contextlib.suppress(psutil.Error):
+                dead.wait(5)
+        try:
+            self._server.ensure_pgdata_inited()  # as root: lets its user reach the data directory again
+            self._server.ensure_postgres_running()
+        except subprocess.CalledProcessError as exc:
+            raise StackError(f"pg_ctl exited with code {exc.returncode}") from exc
+        except Exception as exc:  # pg_ctl's TimeoutExpired, an assertion in pgserver
+            raise StackError(repr(exc)) from exc
+        if not self.running():
+            raise StackError("the postmaster is still not running")
+
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.cleanup()  # type: ignore[attr-defined]
-            self._server = None
+        if self._server is None:
+            return
+        self._server.cleanup()
+        self._server = None
+        if self._restarted:  # a restart cut short (Ctrl-C during pg_ctl) may leave one pgserver never saw
+            self._stop_unknown_postmaster()
+
+    def _stop_unknown_postmaster(self) -> None:
+        from pgserver.utils import PostmasterInfo
+
+        postmaster = PostmasterInfo.read_from_pgdata(self.pgdata)
+        if postmaster is not None and postmaster.process is not None and _alive(postmaster.process):
+            with contextlib.suppress(psutil.Error):
+                postmaster.process.send_signal(signal.SIGINT)  # fast shutdown
+                try:
+                    postmaster.process.wait(15)
+                except psutil.TimeoutExpired:
+                    postmaster.process.kill()
+
+
+def _alive(process: psutil.Process | None) -> bool:
+    """Running and not a zombie (an orphan killed with -9 may linger as one until init reaps it)."""
+    try:
+        return process is not None and process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -20,6 +20,7 @@ from devstack.services import (
     temporal_ready,
     write_s3_identities,
 )
+from devstack.supervisor import Supervised
 from settings import Settings
 
 __all__ = ["DevStack", "StackError"]
@@ -59,6 +60,10 @@ class DevStack:
             self.stop()
             raise
         return env
+
+    def supervised(self) -> list[Supervised]:
+        """What this stack started itself (a service configured by URL is someone else's to keep up)."""
+        return [*self.started, *([self.postgres] if self.postgres is not None else [])]
 
     def _start_temporal(self) -> str:
         s = self.settings
