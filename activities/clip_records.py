@@ -58,9 +58,8 @@ class ClipRecordsActivities:
 
     @activity.defn
     async def finish_asset(self, params: FinishAssetInput) -> Done:
-        """`ready` with at least one clip, else `failed` with the reason (the workflow's, or the clips' count)."""
         status = "ready" if params.ready else "failed"
-        reason = None if params.ready else params.reason or f"no clip could be made ({params.failed} failed)"
+        reason = None if params.ready else f"no clip could be made ({params.failed} failed)"
         async with self.sessionmaker.begin() as session:
             await session.execute(
                 update(VideoAsset)
