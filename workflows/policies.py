@@ -51,3 +51,7 @@ TRAIN_RETRY = RetryPolicy(
     non_retryable_error_types=NON_RETRYABLE_TYPES,
 )
 TRAIN_TIMEOUT = timedelta(minutes=10)
+
+# a creative's analysis that failed after its activities' own retries (an outage outlasting them, a bad
+# answer): tried again automatically after each of these waits, then only on its next trigger
+ANALYSIS_RETRY_DELAYS = (timedelta(minutes=10), timedelta(hours=1), timedelta(hours=6))

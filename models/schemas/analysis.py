@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -21,6 +22,8 @@ class AnalysisOptions(BaseModel):
     frame_timestamps: list[float] = Field(default_factory=lambda: [0.0, 3.0, 10.0])
     frame_max_edge: int = 1024
     idle_timeout_seconds: float = 7 * 24 * 3600
+    # continue-as-new past this many events even if the server does not suggest it (tests lower it)
+    max_history_events: int = 2_000
 
 
 class AnalyzeCreativeInput(BaseModel):
@@ -34,8 +37,11 @@ class AnalyzeCreativeInput(BaseModel):
     options: AnalysisOptions = Field(default_factory=lambda: AnalysisOptions())
     probed: bool = False  # benchmarks are probed by their ingest; client videos by this workflow
     conversions: int = 0
-    analyses_done: int = 0
-    pending_force: int = 0
+    analyses_done: int = 0  # successful analyses only: a failed one does not use up its trigger
+    pending_force: int = 0  # runs before the coalescing rule may carry more than one
+    failed_trigger: Literal["benchmark", "conversions", "force"] | None = None  # still owed after a failure
+    failures: int = 0  # consecutive failed attempts at `failed_trigger`
+    retry_at: datetime | None = None  # the next automatic retry; None once the retries are spent
 
 
 class Frame(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from temporalio.worker import Replayer, Worker
 from activities.errors import invalid_video
 from devstack.services import venv_binary
 from models.schemas.analysis import (
+    AnalysisOptions,
     AnalysisStatusInput,
     AnalyzeCreativeInput,
     AnalyzeFramesInput,
@@ -30,10 +32,10 @@ from models.schemas.analysis import (
     ProbeResultInput,
 )
 from models.schemas.common import Done
-from models.schemas.media import ProbeVideoInput, VideoProbe
+from models.schemas.media import DeleteObjectsInput, ProbeVideoInput, VideoProbe
 from workflows.analyze_creative import AnalyzeCreativeWorkflow
 from workflows.catalog import ALL_WORKFLOWS
-from workflows.queues import TASK_QUEUE_MAIN, TASK_QUEUE_MEDIA
+from workflows.queues import TASK_QUEUE_MAIN, TASK_QUEUE_MEDIA, TASK_QUEUE_TRANSFER
 
 INSIGHTS = CreativeInsights(
     hook_type="question",
@@ -46,11 +48,15 @@ INSIGHTS = CreativeInsights(
 
 
 class MockActivities:
-    """The real activity names, recording their calls; `bad_video` makes the probe refuse the file."""
+    """The real activity names, recording their calls; `bad_video` makes the probe refuse the file,
+    `frames_failures` fails that many frame extractions, a gate holds its activity until it is set."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any]] = []
         self.bad_video = False
+        self.frames_failures = 0
+        self.probe_gate: asyncio.Event | None = None
+        self.frames_gate: asyncio.Event | None = None
 
     def names(self) -> list[str]:
         return [name for name, _ in self.calls]
@@ -58,6 +64,8 @@ class MockActivities:
     @activity.defn(name="probe_video")
     async def probe_video(self, params: ProbeVideoInput) -> VideoProbe:
         self.calls.append(("probe_video", params))
+        if self.probe_gate is not None:
+            await self.probe_gate.wait()
         if self.bad_video:
             raise invalid_video("the video is damaged or truncated")
         return VideoProbe(
@@ -74,6 +82,11 @@ class MockActivities:
     @activity.defn(name="extract_frames")
     async def extract_frames(self, params: ExtractFramesInput) -> ExtractFramesOutput:
         self.calls.append(("extract_frames", params))
+        if self.frames_gate is not None:
+            await self.frames_gate.wait()
+        if self.frames_failures:
+            self.frames_failures -= 1
+            raise ApplicationError("cannot read the frames", type="FramesUnreadable", non_retryable=True)
         frames = [
             Frame(
                 label=label,
@@ -117,6 +130,11 @@ class MockActivities:
         self.calls.append(("apply_analysis", params))
         return Done()
 
+    @activity.defn(name="delete_objects")
+    async def delete_objects(self, params: DeleteObjectsInput) -> Done:
+        self.calls.append(("delete_objects", params))
+        return Done()
+
 
 @pytest.fixture(scope="module")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
@@ -136,6 +154,7 @@ async def mocks(env: WorkflowEnvironment) -> AsyncIterator[MockActivities]:
     async with (
         Worker(env.client, task_queue=TASK_QUEUE_MAIN, workflows=ALL_WORKFLOWS, activities=main),
         Worker(env.client, task_queue=TASK_QUEUE_MEDIA, activities=media),
+        Worker(env.client, task_queue=TASK_QUEUE_TRANSFER, activities=[mock.delete_objects]),
     ):
         yield mock
 
@@ -158,17 +177,24 @@ async def _start(env: WorkflowEnvironment, params: AnalyzeCreativeInput) -> Work
     )
 
 
-async def _settled(handle: WorkflowHandle[Any, Any], analyses: int) -> dict[str, Any]:
-    """Query until the workflow has finished `analyses` analyses and is waiting again."""
+async def _until(handle: WorkflowHandle[Any, Any], done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """Query the workflow's status until `done` says yes."""
     for _ in range(200):
         status: dict[str, Any] = await handle.query(AnalyzeCreativeWorkflow.status)
-        if status["analyses_done"] == analyses and status["phase"] in {
-            "waiting for trigger",
-            "listening for force_analyze",
-        }:
+        if done(status):
             return status
         await asyncio.sleep(0.05)
-    pytest.fail(f"never settled at {analyses} analyses: {status}")
+    pytest.fail(f"never got there: {status}")
+
+
+async def _settled(handle: WorkflowHandle[Any, Any], analyses: int) -> dict[str, Any]:
+    """Query until the workflow has finished `analyses` analyses and is waiting again."""
+    waiting = {"waiting for trigger", "listening for force_analyze"}
+    return await _until(handle, lambda status: status["analyses_done"] == analyses and status["phase"] in waiting)
+
+
+async def _failed(handle: WorkflowHandle[Any, Any], failures: int) -> dict[str, Any]:
+    return await _until(handle, lambda status: status["failures"] == failures and "failed" in status["phase"])
 
 
 async def _replay(env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any]) -> None:
@@ -232,4 +258,100 @@ async def test_refused_video_fails_the_workflow(env: WorkflowEnvironment, mocks:
     assert isinstance(failure.value.cause, ApplicationError) and failure.value.cause.type == "InvalidVideo"
     recorded = next(params for name, params in mocks.calls if name == "record_probe")
     assert recorded.probe is None and "truncated" in (recorded.reason or "")
+    # the refused upload's object is deleted after its reason is recorded
+    assert mocks.names()[-2:] == ["record_probe", "delete_objects"]
+    assert mocks.calls[-1][1].keys == ["r2://b/v.mp4"]
     await _replay(env, handle)
+
+
+def _count(mocks: MockActivities, name: str) -> int:
+    return mocks.names().count(name)
+
+
+async def _called(mocks: MockActivities, name: str) -> None:
+    for _ in range(200):
+        if name in mocks.names():
+            return
+        await asyncio.sleep(0.02)
+    pytest.fail(f"{name} never ran: {mocks.names()}")
+
+
+async def test_failed_analysis_keeps_its_trigger_and_is_retried(
+    env: WorkflowEnvironment, mocks: MockActivities
+) -> None:
+    mocks.frames_failures = 1
+    handle = await _start(env, _input(conversions=5))
+    status = await _failed(handle, 1)
+    assert status["analyses_done"] == 0 and status["failed_trigger"] == "conversions"
+    assert "retrying at" in status["phase"] and status["last_error"] == "cannot read the frames"
+    failed = [p for name, p in mocks.calls if name == "set_analysis_status" and p.analysis_status == "failed"]
+    assert [p.reason for p in failed] == ["cannot read the frames"]
+    await env.sleep(timedelta(minutes=11))  # the first retry wait
+    status = await _settled(handle, 1)
+    assert status["failures"] == 0 and status["failed_trigger"] is None and status["last_error"] is None
+    vision = [p.trigger for name, p in mocks.calls if name == "analyze_frames_locally"]
+    assert vision == ["conversions"] and _count(mocks, "extract_frames") == 2
+    assert (await handle.result())["analyses_done"] == 1
+    await _replay(env, handle)
+
+
+async def test_spent_retries_wait_for_the_next_conversion(env: WorkflowEnvironment, mocks: MockActivities) -> None:
+    mocks.frames_failures = 99
+    handle = await _start(env, _input(conversions=5))
+    await _failed(handle, 1)
+    for failures, wait in ((2, timedelta(minutes=11)), (3, timedelta(hours=1, minutes=1)), (4, timedelta(hours=7))):
+        await env.sleep(wait)
+        status = await _failed(handle, failures)
+    assert status["phase"] == "analysis failed (4x), waiting for a trigger" and status["retry_at"] is None
+    await handle.signal(AnalyzeCreativeWorkflow.record_conversions, 5)  # not a new conversion: nothing
+    await asyncio.sleep(0.3)
+    assert _count(mocks, "extract_frames") == 4
+    mocks.frames_failures = 0
+    await handle.signal(AnalyzeCreativeWorkflow.record_conversions, 6)  # the next trigger
+    await _settled(handle, 1)
+    assert _count(mocks, "extract_frames") == 5 and _count(mocks, "apply_analysis") == 1
+    await handle.result()
+    await _replay(env, handle)
+
+
+async def test_forces_while_pending_or_running_are_coalesced(env: WorkflowEnvironment, mocks: MockActivities) -> None:
+    mocks.probe_gate, mocks.frames_gate = asyncio.Event(), asyncio.Event()
+    handle = await _start(env, _input())
+    await _called(mocks, "probe_video")
+    for _ in range(2):  # pending: the workflow is still probing
+        await handle.signal(AnalyzeCreativeWorkflow.force_analyze)
+    mocks.probe_gate.set()
+    await _called(mocks, "extract_frames")
+    await handle.signal(AnalyzeCreativeWorkflow.force_analyze)  # running: the analysis answers it
+    await _until(handle, lambda status: status["pending_force"] == 1)
+    mocks.frames_gate.set()
+    await _settled(handle, 1)
+    await asyncio.sleep(0.3)
+    status = await _settled(handle, 1)
+    assert status["pending_force"] == 0 and _count(mocks, "extract_frames") == 1
+    await handle.signal(AnalyzeCreativeWorkflow.force_analyze)  # a later request is a new analysis
+    await _settled(handle, 2)
+    await handle.result()
+    await _replay(env, handle)
+
+
+async def test_continues_as_new_while_waiting(env: WorkflowEnvironment, mocks: MockActivities) -> None:
+    params = _input(options=AnalysisOptions(max_history_events=40))
+    first = await _start(env, params)
+    await _settled(first, 0)
+    latest = env.client.get_workflow_handle(first.id)  # follows the newest run
+    for total in (1, 2, 3, 4) * 4:  # reports that never reach the trigger still grow the history
+        await latest.signal(AnalyzeCreativeWorkflow.record_conversions, total)
+    for _ in range(100):
+        if (await latest.describe()).run_id != first.run_id:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        pytest.fail("never continued as new while waiting")
+    status = await _settled(latest, 0)
+    assert status["conversions"] == 4 and _count(mocks, "probe_video") == 1  # carried over, not probed again
+    await latest.signal(AnalyzeCreativeWorkflow.record_conversions, 5)
+    await _settled(latest, 1)
+    await first.result()  # follows the runs to the last one's completion
+    await _replay(env, first)
+    await _replay(env, latest)
