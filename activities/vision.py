@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -21,9 +22,13 @@ from storage.objects import MEDIA_READ_SECONDS, ObjectRef, presigned_get
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
 
-    from vision.claude import ClaudeVision
+    from vision.claude import ClaudeAnswer, ClaudeVision
 
 LOCAL_PROMPT_VERSION = "local-v1"
+# a paid answer's row is written this many times (0.5 s, 1 s apart) before the attempt gives up; the next
+# attempt still finds the answer in the heartbeat details, so a database hiccup never costs a second call
+STORE_ATTEMPTS = 3
+STORE_BACKOFF_S = 0.5
 
 
 def cache_key(params: AnalyzeFramesInput, model: str, prompt_version: str) -> str:
@@ -55,8 +60,13 @@ class VisionActivities:
         key = cache_key(params, self.claude.model, PROMPT_VERSION)
         if stored := await self._stored(key):
             return stored
-        frames = await self._frame_bytes(params.frames)
-        answer = await self.claude.analyze(frames, attempt=activity.info().attempt)
+        answer = paid_answer(key)
+        if answer is None:
+            frames = await self._frame_bytes(params.frames)
+            answer = await self.claude.analyze(frames, attempt=activity.info().attempt)
+            # Temporal keeps the last heartbeat's details for the next attempt: the answer is durable from
+            # here on, before the database write that may fail (the first heartbeat is sent at once)
+            activity.heartbeat({"cache_key": key, "answer": answer.model_dump(mode="json")})
         return await self._store(
             params, key, answer.insights, "anthropic", answer.model, PROMPT_VERSION,
             answer.input_tokens, answer.output_tokens,
@@ -75,6 +85,20 @@ class VisionActivities:
         url = await presigned_get(self.s3, params.video_key, MEDIA_READ_SECONDS)
         insights = await asyncio.to_thread(analyze_locally, url, frames, threadsafe_heartbeat())
         return await self._store(params, key, insights, "local", LOCAL_MODEL, LOCAL_PROMPT_VERSION, 0, 0)
+
+    async def _insert(self, row: dict[str, Any]) -> None:
+        """The analysis row, retried here a few times: a failed write would otherwise fail the attempt."""
+        for attempt in range(1, STORE_ATTEMPTS + 1):
+            try:
+                async with self.sessionmaker.begin() as session:
+                    statement = insert(CreativeAnalysis).values(**row).on_conflict_do_nothing(index_elements=["id"])
+                    await session.execute(statement)
+                return
+            except (SQLAlchemyError, OSError) as exc:
+                if attempt == STORE_ATTEMPTS:
+                    raise
+                activity.logger.warning("storing analysis %s failed (%s); retrying", row["id"], exc)
+                await asyncio.sleep(STORE_BACKOFF_S * attempt)
 
     async def _frame_bytes(self, frames: list[Frame]) -> list[tuple[Frame, bytes]]:
         loaded = []
@@ -128,8 +152,7 @@ class VisionActivities:
             "input_tokens": input_tokens,
             "output_tokens": output_tokens,
         }
-        async with self.sessionmaker.begin() as session:
-            await session.execute(insert(CreativeAnalysis).values(**row).on_conflict_do_nothing(index_elements=["id"]))
+        await self._insert(row)
         return AnalyzeFramesOutput(
             analysis_id=params.analysis_id,
             insights=insights,
@@ -140,3 +163,13 @@ class VisionActivities:
             output_tokens=output_tokens,
             reused=False,
         )
+
+
+def paid_answer(key: str) -> ClaudeAnswer | None:
+    """The answer an earlier attempt paid for and recorded in its heartbeat, if it was for these inputs."""
+    from vision.claude import ClaudeAnswer
+
+    for detail in activity.info().heartbeat_details:
+        if isinstance(detail, dict) and detail.get("cache_key") == key:
+            return ClaudeAnswer.model_validate(detail["answer"])
+    return None

@@ -5,19 +5,25 @@ from __future__ import annotations
 import asyncio
 import io
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio import workflow
+from temporalio.client import Client
+from temporalio.common import RetryPolicy
 from temporalio.testing import ActivityEnvironment
+from temporalio.worker import Worker
 
 from activities.media import MediaActivities
-from activities.vision import VisionActivities
+from activities.vision import STORE_ATTEMPTS, VisionActivities
 from devstack.samples import make_test_video
 from models.db import make_engine, make_sessionmaker
-from models.schemas.analysis import AnalyzeFramesInput, ExtractFramesInput, ExtractFramesOutput
+from models.schemas.analysis import AnalyzeFramesInput, AnalyzeFramesOutput, ExtractFramesInput, ExtractFramesOutput
 from settings import Settings
 from storage.objects import ObjectRef
 from tests.support.fake_anthropic import FakeAnthropic
@@ -104,4 +110,86 @@ async def test_claude_answer_is_stored_and_never_paid_twice(s3: Any, stack_setti
         assert retried.insights == first.insights and retried.input_tokens == first.input_tokens > 0
         assert first.backend == "anthropic" and first.model == "claude-test"
     finally:
+        await engine.dispose()
+
+
+@workflow.defn(sandboxed=False)
+class AnalyzeFramesOnce:
+    """Runs the real analyze_frames activity under a real Temporal retry policy (fast, for the test)."""
+
+    @workflow.run
+    async def run(self, params: AnalyzeFramesInput) -> AnalyzeFramesOutput:
+        return await workflow.execute_activity(
+            "analyze_frames",
+            params,
+            result_type=AnalyzeFramesOutput,
+            start_to_close_timeout=timedelta(seconds=60),
+            retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=3),
+        )
+
+
+async def _fail_inserts(engine: AsyncEngine, creative_id: uuid.UUID, times: int, name: str) -> None:
+    """A real PostgreSQL trigger refusing this creative's first `times` analysis rows (a sequence counts
+    them: nextval is not rolled back with the failed insert)."""
+    statements = [
+        f"CREATE SEQUENCE {name}",
+        f"""CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+            IF NEW.creative_id = '{creative_id}' THEN
+                IF nextval('{name}') <= {times} THEN RAISE EXCEPTION 'injected: the write is refused'; END IF;
+            END IF;
+            RETURN NEW; END $$""",
+        f"CREATE TRIGGER {name} BEFORE INSERT ON creative_analyses FOR EACH ROW EXECUTE FUNCTION {name}()",
+    ]
+    async with engine.begin() as conn:
+        for statement in statements:
+            await conn.execute(text(statement))
+
+
+async def test_a_failed_store_after_a_paid_call_does_not_pay_again(
+    s3: Any, stack_settings: Settings, temporal: Client, media_dir: Path
+) -> None:
+    """Every in-activity write of the first attempt fails: Temporal's retry finds the answer in the
+    heartbeat details, stores it, and the API was called once."""
+    video = make_test_video(media_dir / "paid-store.mp4", duration_s=4, width=360, height=640)
+    video_key = await _stored_video(s3, stack_settings, video)
+    frames = await _extract(s3, stack_settings, video_key)
+    engine = make_engine(stack_settings.database_url or "", pool_size=2)
+    params = AnalyzeFramesInput(
+        analysis_id=uuid.uuid4(), creative_id=uuid.uuid4(), trigger="force", video_key=video_key, frames=frames.frames
+    )
+    name = f"fail_{uuid.uuid4().hex[:12]}"
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO creatives (id, name, is_benchmark, is_public, product_category, tags) "
+                    "VALUES (:id, 'paid', false, false, 'x', '[]')"
+                ),
+                {"id": params.creative_id},
+            )
+        await _fail_inserts(engine, params.creative_id, STORE_ATTEMPTS, name)
+        with FakeAnthropic() as fake:
+            client = make_anthropic_client("test-key", fake.base_url, 10)
+            vision = VisionActivities(s3, make_sessionmaker(engine), ClaudeVision(client, "claude-test"))
+            queue = f"paid-once-{uuid.uuid4()}"
+            async with Worker(
+                temporal, task_queue=queue, workflows=[AnalyzeFramesOnce], activities=[vision.analyze_frames]
+            ):
+                result = await temporal.execute_workflow(
+                    AnalyzeFramesOnce.run, params, id=f"paid-once-{params.analysis_id}", task_queue=queue
+                )
+            await client.close()
+            assert len(fake.requests) == 1  # paid once, though the first attempt failed after paying
+        async with engine.begin() as conn:
+            tries = await conn.scalar(text(f"SELECT last_value FROM {name}"))
+            stored = await conn.scalar(
+                text("SELECT input_tokens FROM creative_analyses WHERE id = :id"), {"id": params.analysis_id}
+            )
+        assert tries == STORE_ATTEMPTS + 1  # the first attempt's writes all failed; the second attempt's landed
+        assert result.analysis_id == params.analysis_id and stored == result.input_tokens > 0
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"DROP TRIGGER IF EXISTS {name} ON creative_analyses"))
+            await conn.execute(text(f"DROP FUNCTION IF EXISTS {name}()"))
+            await conn.execute(text(f"DROP SEQUENCE IF EXISTS {name}"))
         await engine.dispose()
