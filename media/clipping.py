@@ -7,27 +7,20 @@ import io
 import math
 import re
 import subprocess
-import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import av
-import imageio_ffmpeg
 
 from domain.clip_plan import TIME_EPS_S, span_loudness
 from domain.rules import ClipFeatures
-from media.local_analyzer import (
-    FaceDetectorUnavailable,
-    detect_faces,
-    face_detector_available,
-    measure_video,
-    pacing_label,
-)
-from media.source import HTTP_OPTIONS, OPEN_TIMEOUT_S, is_url
+from media.faces import FaceDetectorUnavailable, detect_faces, face_detector_available
+from media.ffmpeg_cli import ffmpeg, input_args, run, tail, unavailable_reason
+from media.local_analyzer import measure_video, pacing_label
+from media.source import OPEN_TIMEOUT_S, ShouldStop, unavailable
+from models.schemas.media import MediaLimits
 
-_ffmpeg = functools.cache(imageio_ffmpeg.get_ffmpeg_exe)  # the bundled binary, looked up on first use
 DEFAULT_MAX_EDGE = 1080
 CUT_TIMEOUT_S = 600.0
 LOUDNESS_TIMEOUT_S = 120.0
@@ -35,8 +28,8 @@ LOUDNESS_TIMEOUT_S = 120.0
 FACE_INSTANTS_S = (0.5, 1.5)
 FACE_FRAME_MAX_EDGE = 640  # detect_faces shrinks to 640 anyway: encoding a larger JPEG is wasted work
 FACE_JPEG_QUALITY = 85
-STDERR_TAIL_LINES = 15
-_URL_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
+# level-tagged warnings too: a read the network cut short shows only there (ffmpeg then exits 0, clip short)
+CUT_LOGLEVEL = "level+warning"
 # a block line: "t: 0.399979   TARGET:-23 LUFS    M: -34.4 S:-120.7 ..." (M: the last 400 ms)
 _BLOCK = re.compile(r"\bt:\s*(\d+(?:\.\d*)?)\s+TARGET:.*?\bM:\s*(-?(?:\d+(?:\.\d*)?|inf))")
 
@@ -50,7 +43,7 @@ class ClipCutFailed(RuntimeError):
 @functools.lru_cache(maxsize=1)
 def video_codec_args() -> tuple[str, ...]:
     """libx264 when the binary has it, else mpeg4; probed once since spawning ffmpeg costs ~50 ms."""
-    listing = subprocess.run([_ffmpeg(), "-hide_banner", "-encoders"], capture_output=True, text=True).stdout
+    listing = subprocess.run([ffmpeg(), "-hide_banner", "-encoders"], capture_output=True, text=True).stdout
     if re.search(r"^\s*V\S*\s+libx264\s", listing, re.M):
         return ("-c:v", "libx264", "-preset", "veryfast", "-crf", "23")
     return ("-c:v", "mpeg4", "-q:v", "4")
@@ -75,96 +68,119 @@ def cut_clip(
     *,
     heartbeat: Beat = None,
     timeout_s: float = CUT_TIMEOUT_S,
+    limits: MediaLimits | None = None,
+    should_stop: ShouldStop = None,
 ) -> Path:
-    """Re-encode [start_s, end_s) of a local path or http(s) URL into an H.264/AAC faststart MP4 at dest."""
+    """Re-encode [start_s, end_s) of a local path or http(s) URL into an upright H.264/AAC faststart MP4 at dest.
+
+    The CLI turns a rotated (phone) source upright as it re-encodes, and drops the rotation it applied.
+    """
     if not (math.isfinite(start_s) and math.isfinite(end_s) and 0.0 <= start_s < end_s) or max_edge < 2:
         raise ValueError(f"invalid clip span {start_s!r}..{end_s!r} or max_edge {max_edge!r}")
     # input seeking jumps to the keyframe before start, then decodes (and drops) up to it exactly; a cut time
     # is its frame's time rounded to the millisecond, so 1 ms early keeps that frame and no earlier one
     seek = max(0.0, start_s - TIME_EPS_S)
     # the first video stream and the first audio stream if there is one (the '?')
-    args = ["-ss", f"{seek:.3f}", *_input(source), "-t", f"{end_s - start_s:.3f}", "-map", "0:v:0", "-map", "0:a:0?"]
+    args = [
+        "-ss",
+        f"{seek:.3f}",
+        *input_args(source, limits),
+        "-t",
+        f"{end_s - start_s:.3f}",
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0?",
+    ]
     args += ["-sn", "-dn", "-map_metadata", "-1", "-vf", clip_filter(vertical_crop, max_edge), *video_codec_args()]
-    return _to_mp4([*args, "-c:a", "aac", "-b:a", "128k"], Path(dest), (start_s, end_s), heartbeat, timeout_s)
+    args += ["-c:a", "aac", "-b:a", "128k"]
+    return _to_mp4(args, source, Path(dest), (start_s, end_s), heartbeat, timeout_s, should_stop)
 
 
-def copy_clip(source: str, dest: Path, span: tuple[float, float], stop_s: float | None, aac: bool, beat: Beat) -> Path:
-    """Copy source's streams from its keyframe at span[0], without the packets decoded from stop_s on (None: all)."""
+def copy_clip(
+    source: str,
+    dest: Path,
+    span: tuple[float, float],
+    stop_s: float | None,
+    aac: bool,
+    beat: Beat,
+    should_stop: ShouldStop = None,
+) -> Path:
+    """Copy source's streams from its keyframe at span[0], without the packets decoded from stop_s on (None: all).
+
+    Only upright sources are copied (domain.clip_plan): a copy would keep a rotation, as players honour.
+    """
     # 1 ms past the keyframe lands on it, not the one before; the copy stops at the first packet decoded at -t (a
     # decode-order prefix always decodes); a seek may start the audio a packet early: both then shift to 0
     offset = span[0] + TIME_EPS_S if span[0] > 0 else 0.0
     shift = ("-avoid_negative_ts", "make_zero") if offset else ()
-    args = [*(("-ss", f"{offset:.3f}") if offset else ()), *_input(source), "-map", "0:v:0", "-map", "0:a:0?"]
+    args = [*(("-ss", f"{offset:.3f}") if offset else ()), *input_args(source), "-map", "0:v:0", "-map", "0:a:0?"]
     args += [*(("-t", f"{stop_s - offset - 0.0005:.4f}") if stop_s is not None else ()), "-sn", "-dn", *shift]
     audio = ["-c:a", "copy"] if aac else ["-c:a", "aac", "-b:a", "128k"]
-    return _to_mp4([*args, "-map_metadata", "-1", "-c:v", "copy", *audio], Path(dest), span, beat, CUT_TIMEOUT_S)
+    args += ["-map_metadata", "-1", "-c:v", "copy", *audio]
+    return _to_mp4(args, source, Path(dest), span, beat, CUT_TIMEOUT_S, should_stop)
 
 
-def _input(source: str) -> list[str]:
-    """-i source, with reconnect and timeout options when it is an http(s) URL."""
-    options = HTTP_OPTIONS if is_url(source) else {}
-    return [*(a for k, v in options.items() for a in (f"-{k}", v)), "-i", str(source)]
-
-
-def _to_mp4(args: list[str], dest: Path, span: tuple[float, float], beat: Beat, timeout_s: float) -> Path:
-    """Run ffmpeg with args into a faststart MP4 at dest; ClipCutFailed with its words when it fails."""
+def _to_mp4(
+    args: list[str],
+    source: str,
+    dest: Path,
+    span: tuple[float, float],
+    beat: Beat,
+    timeout_s: float,
+    should_stop: ShouldStop,
+) -> Path:
+    """Run ffmpeg with args into a faststart MP4 at dest; SourceUnavailable when the network failed it, else
+    ClipCutFailed with its words when it fails."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     # written aside and renamed: a retried activity never sees a half-written clip under the final name
     partial = dest.with_name(f".{dest.name}.part")
-    head = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1", "-y"]
+    head = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", CUT_LOGLEVEL, "-progress", "pipe:1", "-y"]
     args = [*head, *args, "-movflags", "+faststart", "-f", "mp4", str(partial)]
-    returncode, stderr, timed_out = _run_with_progress(args, span[1] - span[0], timeout_s, beat)
-    what, failure = f"{span[0]:.2f}-{span[1]:.2f} s", None
-    if timed_out:
-        failure = f"ffmpeg did not finish cutting {what} within {timeout_s:.0f} s"
-    elif returncode != 0:
-        failure = f"ffmpeg failed ({returncode}) cutting {what}:\n{_tail(stderr)}"
+    try:
+        done = run(args, timeout_s, should_stop=should_stop, on_stdout_line=_progress(span[1] - span[0], beat))
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    what = f"{span[0]:.2f}-{span[1]:.2f} s"
+    failure: Exception | None = None
+    if why := unavailable_reason(source, done.stderr):
+        failure = unavailable(why)  # even after exit 0: the clip then ends where the read did
+    elif done.timed_out:
+        failure = ClipCutFailed(f"ffmpeg did not finish cutting {what} within {timeout_s:.0f} s")
+    elif done.returncode != 0:
+        failure = ClipCutFailed(f"ffmpeg failed ({done.returncode}) cutting {what}:\n{tail(done.stderr)}")
     elif _streams(partial)[0] == 0:
         # a start past the source's end "succeeds" with no frames: refuse it here, not in whoever plays it
-        failure = f"the clip {what} has no video frames (past the source's end?)"
+        failure = ClipCutFailed(f"the clip {what} has no video frames (past the source's end?)")
     if failure is not None:
         partial.unlink(missing_ok=True)
-        raise ClipCutFailed(failure)
+        raise failure
     partial.replace(dest)
     return dest
 
 
-def _run_with_progress(args: list[str], total_s: float, timeout_s: float, heartbeat: Beat) -> tuple[int, str, bool]:
-    """Run ffmpeg, beating at most once a second from its -progress lines; (returncode, stderr, timed out)."""
-    killed = threading.Event()
+def _progress(total_s: float, heartbeat: Beat) -> Callable[[bytes], None] | None:
+    """A reader of ffmpeg's -progress lines that beats at most once a second."""
+    if heartbeat is None:
+        return None
+    last_beat = time.monotonic()
 
-    def kill() -> None:
-        killed.set()
-        proc.kill()
+    def line(text: bytes) -> None:
+        nonlocal last_beat
+        if not text.startswith(b"out_time_us=") or time.monotonic() - last_beat < 1:
+            return
+        last_beat = time.monotonic()
+        value = text[len(b"out_time_us=") :].strip()  # "N/A" until the first frame is out
+        done = int(value) / 1e6 if value.isdigit() else 0.0
+        heartbeat(f"cutting: {done:.0f}s of {total_s:.0f}s")
 
-    # stderr to a file, not a pipe: a damaged source can log more than a pipe buffer while stdout is read
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([_ffmpeg(), *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
-        timer = threading.Timer(timeout_s, kill)
-        timer.start()
-        try:
-            last_beat = time.monotonic()
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                if heartbeat is None or not line.startswith(b"out_time_us=") or time.monotonic() - last_beat < 1:
-                    continue
-                last_beat = time.monotonic()
-                value = line[len(b"out_time_us=") :].strip()  # "N/A" until the first frame is out
-                done = int(value) / 1e6 if value.isdigit() else 0.0
-                heartbeat(f"cutting: {done:.0f}s of {total_s:.0f}s")
-            returncode = proc.wait()
-        finally:
-            timer.cancel()
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        err.seek(0)
-        return returncode, err.read().decode(errors="replace"), killed.is_set()
+    return line
 
 
-def clip_features(path: Path, *, heartbeat: Beat = None) -> ClipFeatures:
+def clip_features(path: Path, *, heartbeat: Beat = None, should_stop: ShouldStop = None) -> ClipFeatures:
     """Duration, size, audio, cuts per 5 s, dynamic start, face in the first seconds, loudness, pacing."""
-    m = measure_video(str(path), heartbeat=heartbeat)
+    m = measure_video(str(path), heartbeat=heartbeat, should_stop=should_stop)
     if heartbeat is not None:
         heartbeat("looking for a face in the first seconds")
     face = face_in_first_seconds(path)
@@ -217,17 +233,20 @@ def _early_frames(path: Path) -> list[bytes]:
     return jpegs
 
 
-def loudness_blocks(source: str) -> list[tuple[float, float]] | None:
-    """ebur128's momentary loudness of the first audio stream: (block end s, LUFS) per 100 ms; None if unreadable."""
+def loudness_blocks(source: str, should_stop: ShouldStop = None) -> list[tuple[float, float]] | None:
+    """ebur128's momentary loudness of the first audio stream: (block end s, LUFS) per 100 ms; None if unreadable.
+
+    SourceUnavailable when the network cut the read: partial blocks would understate a clip's loudness.
+    """
     # -vn: the picture is not decoded; verbose level is where ebur128 logs its ten-per-second block lines
-    args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "verbose", *_input(source), "-map", "0:a:0", "-vn"]
-    args += ["-sn", "-dn", "-af", "ebur128=framelog=verbose", "-f", "null", "-"]
-    try:
-        done = subprocess.run([_ffmpeg(), *args], capture_output=True, timeout=LOUDNESS_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
+    args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+verbose", *input_args(source)]
+    args += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-af", "ebur128=framelog=verbose", "-f", "null", "-"]
+    done = run(args, LOUDNESS_TIMEOUT_S, should_stop=should_stop)
+    if why := unavailable_reason(source, done.stderr):
+        raise unavailable(why)
+    if done.timed_out or done.returncode != 0:
         return None
-    found = _BLOCK.findall(done.stderr.decode(errors="replace"))
-    return [(float(t), float(m)) for t, m in found] if done.returncode == 0 else None
+    return [(float(t), float(m)) for t, m in _BLOCK.findall(done.stderr)]
 
 
 def _streams(path: Path) -> tuple[int, bool]:
@@ -238,11 +257,3 @@ def _streams(path: Path) -> tuple[int, bool]:
             return (int(video[0].frames) if video else 0), bool(container.streams.audio)
     except av.error.FFmpegError:
         return 0, False
-
-
-def _tail(stderr: str) -> str:
-    """The last lines of ffmpeg's stderr (the error is at the end), presigned query strings cut out."""
-    # a presigned URL's query is a credential: it must not reach Temporal history or the clip's failure reason
-    stderr = _URL_QUERY.sub(r"\1?<redacted>", stderr)
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    return "\n".join(lines[-STDERR_TAIL_LINES:]) or "(no output)"

@@ -10,7 +10,9 @@ import av
 
 from domain.failures import InvalidVideo
 from domain.frames import frame_instant, scaled_size
-from media.source import open_video, video_duration
+from media.limits import check_frame
+from media.source import DECODE_ERRORS, ShouldStop, check_stop, decode_failure, open_video, upright, video_duration
+from models.schemas.media import MediaLimits
 
 JPEG_QUALITY = 85
 
@@ -25,10 +27,17 @@ class FrameImage:
 
 
 def read_frames(
-    url: str, timestamps: list[float], max_edge: int, heartbeat: Callable[[str], None] | None = None
+    url: str,
+    timestamps: list[float],
+    max_edge: int,
+    heartbeat: Callable[[str], None] | None = None,
+    *,
+    limits: MediaLimits | None = None,
+    should_stop: ShouldStop = None,
 ) -> tuple[list[FrameImage], float]:
-    """JPEG frames at the given instants (moved into the last second when the video is shorter)."""
-    with open_video(url, range_reads=True) as (container, stream):
+    """Upright JPEG frames at the given instants (moved into the last second when the video is shorter)."""
+    limits = limits or MediaLimits()
+    with open_video(url, range_reads=True, limits=limits) as (container, stream):
         stream.thread_type = "AUTO"
         duration = video_duration(container, stream)
         if duration <= 0:
@@ -36,20 +45,29 @@ def read_frames(
         images = []
         for requested in timestamps:
             instant = frame_instant(requested, duration)
-            frame = _frame_at(container, stream, instant)
+            frame = _frame_at(container, stream, url, instant, limits, should_stop)
             width, height = scaled_size(frame.width, frame.height, max_edge)
-            # scale and convert in one swscale pass, not a full-size RGB copy and then a resize
-            image = frame.reformat(width=width, height=height, format="rgb24", interpolation="BILINEAR").to_image()
+            # scale and convert in one swscale pass, not a full-size RGB copy and then a resize; turned upright
+            # after scaling, where it is cheap
+            small = frame.reformat(width=width, height=height, format="rgb24", interpolation="BILINEAR").to_image()
+            image = upright(small, int(frame.rotation or 0))
             buffer = io.BytesIO()
             image.save(buffer, format="JPEG", quality=JPEG_QUALITY)
-            images.append(FrameImage(requested, round(float(frame.time or 0.0), 3), width, height, buffer.getvalue()))
+            time = round(float(frame.time or 0.0), 3)
+            images.append(FrameImage(requested, time, image.width, image.height, buffer.getvalue()))
+            del frame  # one decoded picture at a time: at the size limit each is tens of MB
             if heartbeat is not None:
                 heartbeat(f"frame at {instant:.2f}s")
         return images, duration
 
 
 def _frame_at(
-    container: av.container.InputContainer, stream: av.video.stream.VideoStream, instant: float
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    url: str,
+    instant: float,
+    limits: MediaLimits,
+    should_stop: ShouldStop,
 ) -> av.VideoFrame:
     """The first frame shown at or after `instant`: seek to the keyframe before it, decode forward."""
     assert stream.time_base is not None
@@ -58,11 +76,13 @@ def _frame_at(
     last = None
     try:
         for frame in container.decode(stream):
+            check_frame(frame, limits)
+            check_stop(should_stop)
             last = frame
             if frame.time is not None and frame.time >= instant - half_frame:
                 return frame
-    except av.error.FFmpegError as exc:
-        raise InvalidVideo(f"cannot decode the frame at {instant:.2f}s ({exc.strerror})") from None
+    except DECODE_ERRORS as exc:
+        raise decode_failure(exc, url, f"cannot decode the frame at {instant:.2f}s") from None
     if last is None:
         raise InvalidVideo(f"no frame at {instant:.2f}s: the video is damaged or truncated")
     return last

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from time import monotonic
-from typing import Any, Literal
+from typing import Literal
 
 import av
-import cv2
 import numpy as np
 
-from media.source import open_video, video_duration
+from media.faces import FaceDetectorUnavailable as FaceDetectorUnavailable  # its home was here
+from media.faces import detect_faces, face_detector_available
+from media.limits import FrameCounter, check_frame
+from media.source import ShouldStop, check_stop, displayed_size, open_video, video_duration
 from models.schemas.analysis import CreativeInsights, Frame
+from models.schemas.media import MediaLimits
 
 LOCAL_MODEL = "local-v1"
 Pacing = Literal["fast", "medium", "slow", "unknown"]
@@ -36,7 +37,6 @@ MIN_PACING_DURATION_S = 2.0  # shorter clips have no rhythm to speak of
 # histogram jumps no longer tell cuts from motion, so pacing is unknown rather than "slow".
 MAX_MEASURABLE_MOTION = 0.1
 LOCAL_CONFIDENCE = 0.4
-FACE_MAX_EDGE = 640  # Haar cost grows with pixels; faces in an ad frame stay far above its window
 
 
 @dataclass
@@ -114,10 +114,17 @@ def _audio_power(frame: av.AudioFrame) -> tuple[float, int]:
 
 
 def measure_video(
-    url_or_path: str, *, sample_fps: float = 6.0, heartbeat: Callable[[str], None] | None = None
+    url_or_path: str,
+    *,
+    sample_fps: float = 6.0,
+    heartbeat: Callable[[str], None] | None = None,
+    limits: MediaLimits | None = None,
+    should_stop: ShouldStop = None,
 ) -> VideoMeasurements:
     """One demux pass: cuts, brightness and motion from ~sample_fps thumbnails, audio RMS from all samples."""
-    with open_video(url_or_path) as (container, video):
+    limits = limits or MediaLimits()
+    frames = FrameCounter(limits)
+    with open_video(url_or_path, limits=limits) as (container, video):
         video.thread_type = "AUTO"
         audio = container.streams.audio[0] if container.streams.audio else None
         width, height = video.codec_context.width, video.codec_context.height
@@ -126,11 +133,14 @@ def measure_video(
         step, next_t, rotation = 1.0 / max(sample_fps, 0.1), 0.0, 0
         sum_sq, audio_samples, last_beat = 0.0, 0, monotonic()
         for packet in container.demux(*([video] if audio is None else [video, audio])):
+            check_stop(should_stop)
             for frame in packet.decode():
                 if isinstance(frame, av.AudioFrame):
                     power, count = _audio_power(frame)
                     sum_sq, audio_samples = sum_sq + power, audio_samples + count
                 elif isinstance(frame, av.VideoFrame) and frame.time is not None:
+                    check_frame(frame, limits)
+                    frames.add()
                     t = float(frame.time)
                     if t + 1e-3 < next_t:
                         continue  # decoded (inter frames need it) but never scaled or kept
@@ -146,8 +156,7 @@ def measure_video(
     # a cut is not motion: pairs that straddle one stay out of the motion average
     still = [d for d, s in zip(stats.diffs, stats.scores, strict=True) if s <= threshold]
     rms = (sum_sq / audio_samples) ** 0.5 if audio_samples else None
-    if abs(rotation) % 180 == 90:  # phone videos store landscape pixels plus a display rotation
-        width, height = height, width
+    width, height = displayed_size(width, height, rotation)
     return VideoMeasurements(
         duration_s=round(duration, 3),
         cut_times_s=cuts,
@@ -161,46 +170,6 @@ def measure_video(
         width=width,
         height=height,
     )
-
-
-_local = threading.local()  # CascadeClassifier is not documented thread-safe: one per worker thread
-
-
-def _cascade() -> Any | None:
-    """The frontal-face Haar cascade, or None where this OpenCV has none (5.x moved it to contrib)."""
-    if not hasattr(_local, "cascade"):
-        make = getattr(cv2, "CascadeClassifier", None)
-        folder = Path(getattr(getattr(cv2, "data", None), "haarcascades", "") or "/nonexistent")
-        path = folder / "haarcascade_frontalface_default.xml"
-        cascade = make(str(path)) if make is not None and path.is_file() else None
-        _local.cascade = None if cascade is None or cascade.empty() else cascade
-    return _local.cascade
-
-
-def face_detector_available() -> bool:
-    """Whether this OpenCV build ships the Haar cascade detect_faces needs."""
-    return _cascade() is not None
-
-
-class FaceDetectorUnavailable(RuntimeError):
-    """This OpenCV has no Haar cascade: face presence cannot be measured."""
-
-
-def detect_faces(jpeg: bytes) -> int:
-    """Frontal faces the Haar cascade finds in a JPEG (0 for an undecodable image)."""
-    cascade = _cascade()
-    if cascade is None:
-        raise FaceDetectorUnavailable("this OpenCV has no Haar cascades (opencv-python-headless<5 has)")
-    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
-    if image is None:
-        return 0
-    if (scale := FACE_MAX_EDGE / max(image.shape)) < 1:
-        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    # precision over recall: no hit on 300 busy synthetic frames, while drawn faces still pass;
-    # faces under 1/8 of the short edge are background, not what an ad shows
-    side = max(24, min(image.shape) // 8)
-    found = cascade.detectMultiScale(cv2.equalizeHist(image), 1.1, 8, minSize=(side, side))
-    return len(found)
 
 
 def pacing_label(m: VideoMeasurements) -> Pacing:
@@ -258,10 +227,15 @@ def _summary(m: VideoMeasurements, pacing: Pacing, faces: dict[str, int] | None)
 
 
 def analyze_locally(
-    url_or_path: str, frames: list[tuple[Frame, bytes]], heartbeat: Callable[[str], None] | None = None
+    url_or_path: str,
+    frames: list[tuple[Frame, bytes]],
+    heartbeat: Callable[[str], None] | None = None,
+    *,
+    limits: MediaLimits | None = None,
+    should_stop: ShouldStop = None,
 ) -> CreativeInsights:
     """Measure the video, then look for faces in the frames: the local analyzer's whole answer."""
-    measurements = measure_video(url_or_path, heartbeat=heartbeat)
+    measurements = measure_video(url_or_path, heartbeat=heartbeat, limits=limits, should_stop=should_stop)
     if heartbeat is not None:
         heartbeat("detecting faces")
     return insights_from_measurements(measurements, frames)

@@ -12,13 +12,15 @@ from av.video.frame import PictureType
 
 from domain.clip_plan import Samples, ShotPass
 from media.clipping import Beat
+from media.limits import FrameCounter, check_frame
 from media.local_analyzer import (
     CUT_MIN_SCORE,
     SMALL_WIDTH,
     _VideoStats,
     detect_cuts,
 )
-from media.source import open_video
+from media.source import ShouldStop, check_stop, displayed_size, open_video
+from models.schemas.media import MediaLimits
 
 # the crop is a deliverable encoded once for all its clips: x264's fastest preset, the old per-clip CRF
 CROP_X264 = {"preset": "ultrafast", "crf": "23", "forced-idr": "1"}
@@ -27,16 +29,30 @@ KEYFRAME_EVERY_S = 2.0  # besides every shot's first frame: players seek in 2 s 
 MAX_COPY_BITRATE = 20_000_000
 MP4_AUDIO = {"aac", "mp3"}  # audio copied into the crop's MP4 as it is
 SAMPLE_FPS = 6.0  # measure_video's default: the cut detector's thresholds are tuned to it
+# decoded frames held until the next sample tells where a shot starts (~5 at 30 fps): a 4K source's keep their
+# ~60 MB; past it (huge frames, timestamps that crawl) the oldest are encoded without waiting
+PENDING_BYTES = 64 * 1024 * 1024
+MAX_PENDING_FRAMES = 32
 
 
-def shot_pass(source: str, crop_path: Path, max_edge: int, heartbeat: Beat = None) -> ShotPass:
+def shot_pass(
+    source: str,
+    crop_path: Path,
+    max_edge: int,
+    heartbeat: Beat = None,
+    *,
+    limits: MediaLimits | None = None,
+    should_stop: ShouldStop = None,
+) -> ShotPass:
     """One decode: measure_video's cuts, pinned to each shot's first frame; a horizontal source's crop encoded.
 
     Loudness is left to `loudness_blocks(loudness_source(...))`, so it can run while the crop uploads.
     """
-    with open_video(source) as (container, _video):
-        state, last_beat = _Pass(container, crop_path, max_edge, 1.0 / SAMPLE_FPS), monotonic()
+    limits = limits or MediaLimits()
+    with open_video(source, limits=limits) as (container, _video):
+        state, last_beat = _Pass(container, crop_path, max_edge, 1.0 / SAMPLE_FPS, limits), monotonic()
         for packet in container.demux(*state.inputs):
+            check_stop(should_stop)
             state.add(packet)
             if heartbeat is not None and monotonic() - last_beat >= 1.0:
                 last_beat = monotonic()
@@ -47,7 +63,9 @@ def shot_pass(source: str, crop_path: Path, max_edge: int, heartbeat: Beat = Non
 class _Pass:
     """One decode's state: samples, the frames since the last sample, the crop's encoder and the audio copy."""
 
-    def __init__(self, container: av.container.InputContainer, crop_path: Path, max_edge: int, step: float):
+    def __init__(
+        self, container: av.container.InputContainer, crop_path: Path, max_edge: int, step: float, limits: MediaLimits
+    ):
         self.video = container.streams.video[0]
         self.video.thread_type = "AUTO"
         self.audio = container.streams.audio[0] if container.streams.audio else None
@@ -57,6 +75,7 @@ class _Pass:
         self.crop_stats: _VideoStats | None = None
         self.times: list[float] = []
         self.pending: list[av.VideoFrame] = []  # decoded since the last sample, not yet encoded
+        self.max_pending, self.limits, self.frames = MAX_PENDING_FRAMES, limits, FrameCounter(limits)
         self.previous: av.VideoFrame | None = None  # the last sample
         self.first_frame: dict[int, float] = {}  # sample pair → time of the first frame after its jump
         self.crop_path, self.max_edge, self.step, self.next_t, self.last_time = crop_path, max_edge, step, 0.0, 0.0
@@ -86,6 +105,8 @@ class _Pass:
         if packet.dts is not None and packet.pts is not None:
             self.source_packets.append((float(packet.dts * packet.time_base), float(packet.pts * packet.time_base)))
         for frame in packet.decode():
+            check_frame(frame, self.limits)
+            self.frames.add()
             if frame.time is not None:
                 self._frame(frame, float(frame.time))
 
@@ -94,6 +115,10 @@ class _Pass:
         if self.held is not None:
             self._start(frame)
         self.pending.append(frame)
+        while len(self.pending) > self.max_pending:  # bounded: the oldest go to the crop's encoder now
+            oldest = self.pending.pop(0)
+            if self.out is not None:
+                self._guard(self._encode_one, oldest, False)
         if t + 1e-3 < self.next_t:
             return  # decoded (inter frames need it), encoded, never sampled
         self.next_t, self.last_time = max(self.next_t + self.step, t + self.step / 2), t
@@ -120,6 +145,8 @@ class _Pass:
         """At the first frame (it tells the rotation): open the crop's encoder and the audio copy."""
         held, self.held = self.held or [], None
         cc, self.rotation = self.video.codec_context, int(frame.rotation or 0)
+        frame_bytes = sum(plane.buffer_size for plane in frame.planes)
+        self.max_pending = max(2, min(MAX_PENDING_FRAMES, PENDING_BYTES // max(frame_bytes, 1)))
         w, h, sar = cc.width, cc.height, cc.sample_aspect_ratio
         # the source is already a fit original clip: H.264 4:2:0 within 1920 px, square pixels, upright, time 0
         pix_fmt = cc.format.name if cc.format is not None else None
@@ -165,12 +192,17 @@ class _Pass:
         for frame in self.pending:
             if self.out is None:
                 break
-            self.graph.push(frame)
-            cropped = self.graph.pull()
-            # a decoded frame keeps its source picture type, which x264 would obey: only shot starts are forced
-            cropped.pict_type = PictureType.I if frame is first else PictureType.NONE
-            self._mux(self.enc.encode(cropped))
+            cropped = self._encode_one(frame, frame is first)
         self.pending.clear()
+        return cropped
+
+    def _encode_one(self, frame: av.VideoFrame, shot_start: bool) -> av.VideoFrame:
+        """Crop and encode one frame; the cropped frame."""
+        self.graph.push(frame)
+        cropped = self.graph.pull()
+        # a decoded frame keeps its source picture type, which x264 would obey: only shot starts are forced
+        cropped.pict_type = PictureType.I if shot_start else PictureType.NONE
+        self._mux(self.enc.encode(cropped))
         return cropped
 
     def _mux(self, packets: list[av.Packet]) -> None:
@@ -190,9 +222,7 @@ class _Pass:
         """Flush the encoder and find the cuts."""
         self._guard(self._encode, None)
         self._guard(self._close)
-        w, h = self.video.codec_context.width, self.video.codec_context.height
-        if abs(self.rotation) % 180 == 90:  # phone videos store landscape pixels plus a display rotation
-            w, h = h, w
+        w, h = displayed_size(self.video.codec_context.width, self.video.codec_context.height, self.rotation)
         cuts, _ = detect_cuts(self.stats.pair_times, self.stats.scores)
         by_time = {round(self.stats.pair_times[i], 3): t for i, t in self.first_frame.items()}
         audio = self.audio_packets > 0

@@ -1,19 +1,29 @@
-"""Opening a video with FFmpeg (PyAV): the one set of input options, stream check and duration rule."""
+"""Opening a video with FFmpeg (PyAV): the one set of input options, stream check, duration and rotation
+rule, and the one judgement of a failure: the network's (retry) or the file's (refuse)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import errno
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import av
+import av.logging
 from av.container import InputContainer
 from av.video.stream import VideoStream
+from PIL import Image
 
-from domain.failures import InvalidVideo
+from domain.failures import Failure, InvalidVideo, SourceUnavailable
+from models.schemas.media import MediaLimits
 
 OPEN_TIMEOUT_S = 30.0
-# FFmpeg reads stored objects through presigned URLs: time out a stalled read, reconnect a dropped one
-HTTP_OPTIONS = {"rw_timeout": "30000000", "reconnect": "1", "reconnect_streamed": "1"}
+# FFmpeg reads stored objects through presigned URLs: time out a stalled read, reconnect a dropped one for a
+# few seconds (FFmpeg's default keeps trying for 2 minutes; past a blip, Temporal's retry takes over)
+RECONNECT = {"reconnect": "1", "reconnect_delay_max": "5"}
+HTTP_OPTIONS = {"rw_timeout": "30000000", "reconnect_streamed": "1", **RECONNECT}
 # for a few seeks into a long file: 1 MiB range requests on one kept-alive connection. By default FFmpeg
 # asks for `bytes=N-` and reads on through forward seeks shorter than its TCP window, so storage would
 # send up to a third of the file
@@ -22,7 +32,44 @@ RANGE_READ_OPTIONS = {
     "request_size": str(1 << 20),
     "short_seek_size": str(1 << 20),
     "multiple_requests": "1",
+    **RECONNECT,
 }
+# each frame thread holds about two frames: FFmpeg's default (one per core + 1, up to 16) would make a
+# decoder's memory grow with the machine; the media queue runs one activity per core anyway
+DECODER_THREADS = min(4, (os.cpu_count() or 1) + 1)
+
+# FFmpeg reports a failed read mid-file as the end of the file or as invalid data; only its protocol's log
+# lines tell the network apart. Captured per thread; outside a capture its warnings stay out of the log, as
+# they did before (a damaged file logs a line per macroblock). Repeats are kept: another thread's identical
+# "HTTP error 503" must not hide this thread's.
+av.logging.set_level(av.logging.WARNING)
+av.logging.set_skip_repeated(False)
+logging.getLogger("libav").setLevel(logging.CRITICAL)
+WARNING = av.logging.WARNING
+NETWORK_COMPONENTS = {"http", "https", "tcp", "tls", "crypto", "udp"}
+# a reconnect in progress is not a failure (whatever fails after it logs again); a connection that ended
+# early is one, unless a reconnect follows
+RECONNECTING = "Will reconnect"
+ENDED_EARLY = "Stream ends prematurely"
+# raised by FFmpeg when a URL read fails: HTTP answers, refused/reset connections, rw_timeout, the open timeout
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    av.error.HTTPError, av.error.HTTPClientError, av.error.ExitError, ConnectionError, TimeoutError,
+)  # fmt: skip
+NETWORK_ERRNOS = {errno.EIO, errno.ENETDOWN, errno.ENETUNREACH, errno.ENETRESET, errno.EHOSTUNREACH, errno.EHOSTDOWN}
+DECODE_ERRORS = (av.error.FFmpegError, EOFError)
+_URL_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
+
+Log = tuple[int, str, str]
+ShouldStop = Callable[[], bool] | None
+
+
+class Stopped(Exception):
+    """The caller asked the work to stop (its activity was cancelled); nothing is left half-written."""
+
+
+def check_stop(should_stop: ShouldStop) -> None:
+    if should_stop is not None and should_stop():
+        raise Stopped()
 
 
 def is_url(source: str) -> bool:
@@ -36,23 +83,90 @@ def input_options(source: str, *, range_reads: bool = False) -> dict[str, str]:
     return dict(RANGE_READ_OPTIONS if range_reads else HTTP_OPTIONS)
 
 
+def redact(text: str) -> str:
+    """Text without the query strings of the URLs in it: a presigned query is a credential."""
+    return _URL_QUERY.sub(r"\1?<redacted>", text)
+
+
 def reason(exc: BaseException) -> str:
     """FFmpeg's own words for a failure, without the URL it was reading."""
-    return getattr(exc, "strerror", None) or type(exc).__name__
+    return redact(str(getattr(exc, "strerror", None) or type(exc).__name__))
+
+
+def unavailable_reason(exc: BaseException | None, source: str, logs: Sequence[Log] = ()) -> str | None:
+    """Why reading a URL failed for now (storage, network, timeout), or None when the file is the cause."""
+    if not is_url(source):
+        return None
+    if exc is not None and (
+        isinstance(exc, TRANSIENT_ERRORS) or (isinstance(exc, av.error.OSError) and exc.errno in NETWORK_ERRNOS)
+    ):
+        return reason(exc)
+    return network_failure(
+        [message for level, component, message in logs if component in NETWORK_COMPONENTS and level <= WARNING]
+    )
+
+
+def network_failure(messages: Sequence[str]) -> str | None:
+    """The first failure among the network components' warnings and errors (reconnects are not failures)."""
+    for i, message in enumerate(messages):
+        if message.startswith(RECONNECTING):
+            continue
+        if message.startswith(ENDED_EARLY) and messages[i + 1 : i + 2] and messages[i + 1].startswith(RECONNECTING):
+            continue
+        return redact(message.strip())
+    return None
+
+
+def unavailable(why: str) -> SourceUnavailable:
+    return SourceUnavailable(f"storage or the network failed while reading the video ({why}); a retry may succeed")
+
+
+def decode_failure(exc: BaseException, source: str, refusal: str) -> Failure:
+    """A decode error's failure: the network's when it caused it, else the file's (refusal + FFmpeg's words)."""
+    why = unavailable_reason(exc, source)
+    return unavailable(why) if why else InvalidVideo(f"{refusal} ({reason(exc)})")
 
 
 @contextmanager
-def open_video(source: str, *, range_reads: bool = False) -> Iterator[tuple[InputContainer, VideoStream]]:
-    """The container and its first video stream; InvalidVideo when it is not a readable video."""
-    try:
-        container = av.open(str(source), options=input_options(source, range_reads=range_reads), timeout=OPEN_TIMEOUT_S)
-    except av.error.FFmpegError as exc:
-        raise InvalidVideo(f"not a readable video file ({reason(exc)})") from None
-    with container:
-        if not container.streams.video:
-            kind = "audio-only file" if container.streams.audio else "no video stream"
-            raise InvalidVideo(f"{kind}: a video track is required")
-        yield container, container.streams.video[0]
+def open_video(
+    source: str, *, range_reads: bool = False, limits: MediaLimits | None = None
+) -> Iterator[tuple[InputContainer, VideoStream]]:
+    """The container and its first video stream, decoding at most `limits.max_pixels` per frame.
+
+    Every failure inside is judged by cause: InvalidVideo only when the file is at fault, SourceUnavailable
+    when the network or storage failed at any point of the read (even one that seemed to end well: a read
+    cut short looks like a shorter file).
+    """
+    limits = limits or MediaLimits()
+    with av.logging.Capture() as logs:
+        try:
+            container = av.open(str(source), options=input_options(source, range_reads=range_reads),
+                                timeout=OPEN_TIMEOUT_S)  # fmt: skip
+        except DECODE_ERRORS as exc:
+            raise _judged(decode_failure(exc, source, "not a readable video file"), source, logs) from None
+        try:
+            with container:
+                if not container.streams.video:
+                    kind = "audio-only file" if container.streams.audio else "no video stream"
+                    raise InvalidVideo(f"{kind}: a video track is required")
+                stream = container.streams.video[0]
+                # the decoder itself refuses a larger picture, even one a stream switches to mid-file
+                stream.codec_context.options = {"max_pixels": str(limits.max_pixels)}
+                stream.codec_context.thread_count = DECODER_THREADS
+                yield container, stream
+        except InvalidVideo as failure:
+            raise _judged(failure, source, logs) from None
+        except DECODE_ERRORS as exc:
+            raise _judged(decode_failure(exc, source, "cannot decode the video"), source, logs) from None
+        if why := unavailable_reason(None, source, logs):
+            raise unavailable(why)
+
+
+def _judged(failure: Failure, source: str, logs: Sequence[Log]) -> Failure:
+    """The file's failure, unless the network failed during the read: then it is the network's."""
+    if isinstance(failure, InvalidVideo) and (why := unavailable_reason(None, source, logs)):
+        return unavailable(why)
+    return failure
 
 
 def video_duration(container: InputContainer, stream: VideoStream) -> float:
@@ -62,3 +176,15 @@ def video_duration(container: InputContainer, stream: VideoStream) -> float:
     if container.duration is not None:
         return container.duration / av.time_base
     return 0.0
+
+
+def displayed_size(width: int, height: int, rotation: int) -> tuple[int, int]:
+    """The size a player shows: phone videos store landscape pixels plus a ±90° display rotation."""
+    return (height, width) if abs(rotation) % 180 == 90 else (width, height)
+
+
+def upright(image: Image.Image, rotation: int) -> Image.Image:
+    """The picture as a player shows it; `rotation` is the frame's counter-clockwise display rotation."""
+    turns = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
+    turn = turns.get(round(rotation / 90) * 90 % 360)
+    return image.transpose(turn) if turn is not None else image

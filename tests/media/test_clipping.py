@@ -9,6 +9,7 @@ import av
 import pytest
 
 import media.clipping as clipping
+import media.ffmpeg_cli as ffmpeg_cli
 from devstack.samples import SAMPLE_ADS, SampleAd, make_sample_video, make_test_video
 from domain.clip_plan import plan_clips
 from media.clipping import ClipCutFailed, clip_features, cut_clip
@@ -150,7 +151,7 @@ def test_faces_are_looked_for_at_half_and_one_and_a_half_seconds(
 
 def test_presigned_query_strings_never_reach_the_error_message() -> None:
     stderr = "[https @ 0x1] HTTP error 403\nhttps://s3.local/b/k.mp4?X-Amz-Signature=abc&X-Amz-Credential=x: 403"
-    tail = clipping._tail(stderr)
+    tail = ffmpeg_cli.tail(stderr)
     assert "X-Amz" not in tail and "https://s3.local/b/k.mp4?<redacted>" in tail
 
 
