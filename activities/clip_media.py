@@ -4,30 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from temporalio import activity
 
 from activities.errors import typed_failures
-from activities.heartbeat import threadsafe_heartbeat
+from activities.heartbeat import ThreadWork, heartbeating, in_thread
 from domain.clip_plan import ShotPass, copy_plan
 from models.schemas.clips import CutClipInput, CutClipOutput, ShotsInput, ShotsOutput
+from models.schemas.media import MediaLimits
 from storage import keys
-from storage.objects import MEDIA_READ_SECONDS, ObjectRef, presigned_get
+from storage.objects import MEDIA_READ_SECONDS, ObjectRef, presigned_get, stream_to_object
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
 
 CLIP_MAX_EDGE = 1920
+UPLOAD_PART_BYTES = 8 * 1024 * 1024  # a file up to one part goes in one PUT; larger ones stream in parts
+READ_CHUNK_BYTES = 1024 * 1024
 
 
 class ClipMediaActivities:
     """FFmpeg work for clips; reads the source through presigned URLs, writes clips to the bucket."""
 
-    def __init__(self, s3: S3Client):
+    def __init__(self, s3: S3Client, limits: MediaLimits | None = None):
         self.s3 = s3
+        self.limits = limits or MediaLimits()
 
     async def _url(self, key: str) -> str:
         return await presigned_get(self.s3, key, MEDIA_READ_SECONDS)
@@ -40,27 +45,39 @@ class ClipMediaActivities:
         from media.shot_pass import loudness_source, shot_pass
 
         url = await self._url(params.video_key)
-        with tempfile.TemporaryDirectory(prefix="ugc-shots-") as workdir:
-            crop = Path(workdir) / "vertical.mp4"
-            shots = await asyncio.to_thread(shot_pass, url, crop, CLIP_MAX_EDGE, threadsafe_heartbeat())
-            # the loudness scan runs while the crop uploads
-            scan = loudness_source(shots, crop, url)
-            blocks, _ = await asyncio.gather(
-                asyncio.to_thread(loudness_blocks, scan) if shots.has_audio else asyncio.sleep(0),
-                self._store_crop(keys.shot_pass_crop(params.video_key), crop)
-                if shots.vertical_keyframes_s
-                else asyncio.sleep(0),
-            )
-        shots.loudness_blocks = blocks
-        # written last: its presence says the crop it names is complete
-        samples = keys.shot_pass_samples(params.video_key)
-        await self.s3.put_object(Bucket=samples.bucket, Key=samples.key, Body=shots.model_dump_json().encode())
+        async with heartbeating("finding shots") as work:
+            with tempfile.TemporaryDirectory(prefix="ugc-shots-") as workdir:
+                crop = Path(workdir) / "vertical.mp4"
+                shots = await in_thread(work, shot_pass, url, crop, CLIP_MAX_EDGE, work.beat,
+                                        limits=self.limits, should_stop=work.should_stop)  # fmt: skip
+                # the loudness scan runs while the crop uploads
+                work.beat("measuring loudness and storing the crop")
+                scan = loudness_source(shots, crop, url)
+                blocks = await _both(
+                    in_thread(work, loudness_blocks, scan, work.should_stop) if shots.has_audio else None,
+                    self._store_file(keys.shot_pass_crop(params.video_key), crop, work)
+                    if shots.vertical_keyframes_s
+                    else None,
+                )
+            shots.loudness_blocks = blocks
+            # written last: its presence says the crop it names is complete
+            samples = keys.shot_pass_samples(params.video_key)
+            await self.s3.put_object(Bucket=samples.bucket, Key=samples.key, Body=shots.model_dump_json().encode())
         return ShotsOutput(duration_s=shots.duration_s, cut_times_s=shots.cut_times_s, width=shots.width,
                            height=shots.height)  # fmt: skip
 
-    async def _store_crop(self, dest: ObjectRef, crop: Path) -> None:
-        body = await asyncio.to_thread(crop.read_bytes)  # a minute of 606x1080: tens of MB
-        await self.s3.put_object(Bucket=dest.bucket, Key=dest.key, Body=body, ContentType=keys.content_type("mp4"))
+    async def _store_file(self, dest: ObjectRef, path: Path, work: ThreadWork) -> None:
+        """Upload a local file: one PUT when small, else streamed in parts (never the whole file in memory)."""
+        size = (await asyncio.to_thread(path.stat)).st_size
+        content_type = keys.content_type("mp4")
+        if size <= UPLOAD_PART_BYTES:
+            body = await asyncio.to_thread(path.read_bytes)
+            await self.s3.put_object(Bucket=dest.bucket, Key=dest.key, Body=body, ContentType=content_type)
+            return
+        await stream_to_object(
+            self.s3, dest, _file_chunks(path), max_bytes=size, part_bytes=UPLOAD_PART_BYTES,
+            content_type=content_type, on_part=lambda sent: work.beat(f"stored {sent >> 20} of {size >> 20} MB"),
+        )  # fmt: skip
 
     @activity.defn
     @typed_failures
@@ -74,21 +91,26 @@ class ClipMediaActivities:
         span = (params.start_s, params.end_s)
         plan = copy_plan(shots, *span, params.vertical_crop) if shots is not None else None
         dest = keys.clip(params.clips_bucket, params.video_asset_id, params.clip_id)
-        with tempfile.TemporaryDirectory(prefix="ugc-clip-") as workdir:
-            path, beat = Path(workdir) / "clip.mp4", threadsafe_heartbeat()
-            if shots is not None and plan is not None:
-                source = url if plan[0] == "source" else await self._url(str(keys.shot_pass_crop(params.video_key)))
-                await asyncio.to_thread(copy_clip, source, path, span, plan[1], shots.audio_is_aac, beat)
-            else:  # long edge up to 1920: our own clips must still meet YouTube's 1080 px short edge
-                await asyncio.to_thread(cut_clip, url, path, *span, params.vertical_crop, CLIP_MAX_EDGE, heartbeat=beat)
-            samples = None if shots is None else shots.vertical if params.vertical_crop else shots.original
-            if shots is not None and samples is not None:
-                face_key = (params.video_key, params.start_s, params.vertical_crop)
-                features = await asyncio.to_thread(span_features, path, samples, shots.loudness_blocks, span, face_key)
-            else:
-                features = await asyncio.to_thread(clip_features, path, heartbeat=beat)
-            body = await asyncio.to_thread(path.read_bytes)  # a clip is small: seconds of video
-            await self.s3.put_object(Bucket=dest.bucket, Key=dest.key, Body=body, ContentType=keys.content_type("mp4"))
+        async with heartbeating("cutting") as work:
+            with tempfile.TemporaryDirectory(prefix="ugc-clip-") as workdir:
+                path, stop = Path(workdir) / "clip.mp4", work.should_stop
+                if shots is not None and plan is not None:
+                    crop = str(keys.shot_pass_crop(params.video_key))
+                    source = url if plan[0] == "source" else await self._url(crop)
+                    await in_thread(work, copy_clip, source, path, span, plan[1], shots.audio_is_aac, work.beat, stop)
+                else:  # long edge up to 1920: our own clips must still meet YouTube's 1080 px short edge
+                    await in_thread(work, cut_clip, url, path, *span, params.vertical_crop, CLIP_MAX_EDGE,
+                                    heartbeat=work.beat, limits=self.limits, should_stop=stop)  # fmt: skip
+                work.beat("measuring the clip")
+                samples = None if shots is None else shots.vertical if params.vertical_crop else shots.original
+                if shots is not None and samples is not None:
+                    face_key = (params.video_key, params.start_s, params.vertical_crop)
+                    blocks = shots.loudness_blocks
+                    features = await in_thread(work, span_features, path, samples, blocks, span, face_key)
+                else:
+                    features = await in_thread(work, clip_features, path, heartbeat=work.beat, should_stop=stop)
+                work.beat("storing the clip")
+                await self._store_file(dest, path, work)
         return CutClipOutput(clip_key=str(dest), features=features)
 
     async def _shots(self, samples: ObjectRef) -> ShotPass | None:
@@ -99,3 +121,25 @@ class ClipMediaActivities:
                 return ShotPass.model_validate_json(await body.read())
         except (self.s3.exceptions.NoSuchKey, ValidationError):
             return None
+
+
+async def _both(first: Coroutine[Any, Any, Any] | None, second: Coroutine[Any, Any, Any] | None) -> Any:
+    """Run both at once; the first one's result. A failure of either cancels the other and is raised as is."""
+    tasks = [asyncio.ensure_future(c if c is not None else asyncio.sleep(0)) for c in (first, second)]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in tasks:  # the failure itself, not the cancellation it caused in the other
+        if not task.cancelled() and (error := task.exception()) is not None:
+            raise error
+    return tasks[0].result()
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    """A local file in 1 MiB reads, each in a thread (the event loop never waits on the disk)."""
+    with path.open("rb") as handle:
+        while chunk := await asyncio.to_thread(handle.read, READ_CHUNK_BYTES):
+            yield chunk
