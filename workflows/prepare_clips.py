@@ -12,7 +12,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.clip_records import ClipRecordsActivities
     from activities.errors import INVALID_VIDEO
     from activities.media import MediaActivities
-    from activities.storage import StorageActivities
     from domain.clip_plan import ClipPlan, plan_clips
     from models.schemas.clips import (
         AssetProbeInput,
@@ -22,12 +21,13 @@ with workflow.unsafe.imports_passed_through():
         PrepareClipsInput,
         PrepareClipsOutput,
         ShotsInput,
+        ShotsOutput,
     )
-    from models.schemas.media import DeleteObjectsInput, ProbeVideoInput
+    from models.schemas.media import ProbeVideoInput
     from storage.keys import shot_pass_keys
-    from workflows.common import failure_of, record
-    from workflows.policies import CLIPS_TIMEOUT, COPY_TIMEOUT, MEDIA_HEARTBEAT, MEDIA_RETRY
-    from workflows.queues import TASK_QUEUE_MEDIA, TASK_QUEUE_TRANSFER
+    from workflows.common import delete_objects, failure_of, record
+    from workflows.policies import CLIPS_TIMEOUT, MEDIA_HEARTBEAT, MEDIA_RETRY
+    from workflows.queues import TASK_QUEUE_MEDIA
 
 
 def prepare_clips_workflow_id(video_asset_id: object) -> str:
@@ -36,7 +36,8 @@ def prepare_clips_workflow_id(video_asset_id: object) -> str:
 
 @workflow.defn
 class PrepareClipsWorkflow:
-    """A client video becomes candidate clips with features, each READY or FAILED with a reason."""
+    """A client video becomes candidate clips with features, each READY or FAILED with a reason; a video
+    that cannot be clipped leaves its asset `failed` with the reason (a refused upload also loses its object)."""
 
     def __init__(self) -> None:
         self._phase = "starting"
@@ -63,19 +64,15 @@ class PrepareClipsWorkflow:
                 ClipRecordsActivities.record_asset_probe,
                 AssetProbeInput(video_asset_id=params.video_asset_id, probe=None, reason=reason),
             )
+            # a refused upload is nobody's video: its object goes (runs started before this step keep it)
+            if error_type == INVALID_VIDEO and workflow.patched("delete-refused-upload"):
+                await delete_objects([params.video_key], "the refused upload")
+            self._phase = "failed"
             raise ApplicationError(reason, type=error_type, non_retryable=True) from err
         await record(
             ClipRecordsActivities.record_asset_probe, AssetProbeInput(video_asset_id=params.video_asset_id, probe=probe)
         )
-        self._phase = "finding shot boundaries"
-        shots = await workflow.execute_activity_method(
-            ClipMediaActivities.detect_shots,
-            ShotsInput(video_key=params.video_key),
-            task_queue=TASK_QUEUE_MEDIA,
-            start_to_close_timeout=CLIPS_TIMEOUT,
-            heartbeat_timeout=MEDIA_HEARTBEAT,
-            retry_policy=MEDIA_RETRY,
-        )
+        shots = await self._shots(params)
         # the shot pass reports displayed (rotation-aware) dimensions, which decide 'horizontal'
         plans = plan_clips(shots.cut_times_s, probe.duration_s, shots.width, shots.height, params.max_candidates)
         self._phase = f"cutting {len(plans)} clips"
@@ -92,19 +89,34 @@ class PrepareClipsWorkflow:
             video_asset_id=params.video_asset_id, clips_ready=ready, clips_failed=len(plans) - ready
         )
 
+    async def _shots(self, params: PrepareClipsInput) -> ShotsOutput:
+        """The shot pass; if it fails, the asset is `failed` with the reason (not left `clipping`)."""
+        self._phase = "finding shot boundaries"
+        try:
+            return await workflow.execute_activity_method(
+                ClipMediaActivities.detect_shots,
+                ShotsInput(video_key=params.video_key),
+                task_queue=TASK_QUEUE_MEDIA,
+                start_to_close_timeout=CLIPS_TIMEOUT,
+                heartbeat_timeout=MEDIA_HEARTBEAT,
+                retry_policy=MEDIA_RETRY,
+            )
+        except ActivityError as err:
+            if not workflow.patched("shot-pass-failure"):  # runs started before this step failed without a record
+                raise
+            reason, error_type = failure_of(err, "ShotPassFailed")
+            # the asset's `failed` + reason, as for a refused probe: no clip can be made from this video
+            await record(ClipRecordsActivities.record_asset_probe, AssetProbeInput(
+                video_asset_id=params.video_asset_id, probe=None, reason=f"the shot pass failed: {reason}"
+            ))  # fmt: skip
+            await self._delete_shot_pass(params.video_key)  # a pass that failed late may have stored its crop
+            self._phase = "failed"
+            raise ApplicationError(reason, type=error_type, non_retryable=True) from err
+
     async def _delete_shot_pass(self, video_key: str) -> None:
         """The pass's 9:16 crop and shots.json (tens of MB a minute of video) only served these clips."""
         self._phase = "removing the shot pass's working files"
-        try:
-            await workflow.execute_activity_method(
-                StorageActivities.delete_objects,
-                DeleteObjectsInput(keys=shot_pass_keys(video_key)),
-                task_queue=TASK_QUEUE_TRANSFER,
-                start_to_close_timeout=COPY_TIMEOUT,
-                retry_policy=MEDIA_RETRY,
-            )
-        except ActivityError as err:  # the clips are done and recorded; leftovers are only storage
-            workflow.logger.warning("could not delete the shot pass's files of %s: %s", video_key, err.cause or err)
+        await delete_objects(shot_pass_keys(video_key), "the shot pass's files")
 
     async def _clip(self, params: PrepareClipsInput, plan: ClipPlan) -> bool:
         """One candidate: PENDING, then READY with its features or FAILED with the reason."""

@@ -1,21 +1,34 @@
-"""PrepareClipsWorkflow through the API: a horizontal, a silent and a 5 s video clip and score sensibly."""
+"""PrepareClipsWorkflow through the API: a horizontal, a silent and a 5 s video clip and score sensibly; a
+refused upload leaves no object; a failed shot pass (time-skipping server, activities by name) is recorded."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from temporalio import activity
 from temporalio.client import Client, WorkflowFailureError
-from temporalio.worker import Replayer
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer, Worker
 
 from api.auth import issue_token
 from devstack.samples import make_test_video, make_truncated_copy
+from devstack.services import venv_binary
+from models.schemas.clips import AssetProbeInput, PrepareClipsInput, ShotsInput
+from models.schemas.common import Done
+from models.schemas.media import DeleteObjectsInput, ProbeVideoInput, VideoProbe
 from settings import Settings
+from storage.keys import shot_pass_keys
 from tests.conftest import bearer
 from workflows.catalog import ALL_WORKFLOWS
+from workflows.prepare_clips import PrepareClipsWorkflow
+from workflows.queues import TASK_QUEUE_MAIN, TASK_QUEUE_MEDIA, TASK_QUEUE_TRANSFER
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -97,7 +110,7 @@ async def test_clips_are_cut_measured_and_scored(
 
 
 async def test_a_broken_asset_fails_cleanly(
-    api: httpx.AsyncClient, stack_settings: Settings, temporal: Client, media_dir: Path
+    api: httpx.AsyncClient, stack_settings: Settings, temporal: Client, s3: Any, media_dir: Path
 ) -> None:
     token = issue_token(stack_settings, "clipper-broken")
     good = make_test_video(media_dir / "asset-good.mp4", duration_s=6)
@@ -105,7 +118,82 @@ async def test_a_broken_asset_fails_cleanly(
     with pytest.raises(WorkflowFailureError) as failure:
         await temporal.get_workflow_handle(started["workflow_id"]).result()
     assert getattr(failure.value.cause, "type", None) == "InvalidVideo"
+    asset_id = started["video_asset_id"]  # the refused upload's object is gone; the asset says why
+    listing = await s3.list_objects_v2(Bucket=stack_settings.r2_client_assets_bucket, Prefix="assets/")
+    assert [item["Key"] for item in listing.get("Contents", []) if asset_id in item["Key"]] == []
     refused = await api.post(
         "/campaigns/orchestrate", headers=bearer(token), json={"video_asset_id": started["video_asset_id"]}
     )
     assert refused.status_code == 422 and "refused" in refused.text
+
+
+class ShotPassMocks:
+    """probe_video accepts (unless `bad_video`), detect_shots fails as a broken decode would; records calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.bad_video = False
+
+    @activity.defn(name="probe_video")
+    async def probe_video(self, params: ProbeVideoInput) -> VideoProbe:
+        self.calls.append(("probe_video", params))
+        if self.bad_video:
+            raise ApplicationError("the video is damaged", type="InvalidVideo", non_retryable=True)
+        return VideoProbe(container="mp4", extension="mp4", codec="h264", duration_s=20, width=1280, height=720,
+                          has_audio=True, size_bytes=1000)  # fmt: skip
+
+    @activity.defn(name="detect_shots")
+    async def detect_shots(self, params: ShotsInput) -> None:
+        self.calls.append(("detect_shots", params))
+        raise ApplicationError("cannot decode frame 120", type="ShotPassBroken", non_retryable=True)
+
+    @activity.defn(name="record_asset_probe")
+    async def record_asset_probe(self, params: AssetProbeInput) -> Done:
+        self.calls.append(("record_asset_probe", params))
+        return Done()
+
+    @activity.defn(name="delete_objects")
+    async def delete_objects(self, params: DeleteObjectsInput) -> Done:
+        self.calls.append(("delete_objects", params))
+        return Done()
+
+
+@pytest.fixture
+async def shot_mocks() -> AsyncIterator[tuple[WorkflowEnvironment, ShotPassMocks]]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=venv_binary("temporal-test-server"), data_converter=pydantic_data_converter
+    )
+    mocks = ShotPassMocks()
+    async with (
+        Worker(env.client, task_queue=TASK_QUEUE_MAIN, workflows=ALL_WORKFLOWS, activities=[mocks.record_asset_probe]),
+        Worker(env.client, task_queue=TASK_QUEUE_MEDIA, activities=[mocks.probe_video, mocks.detect_shots]),
+        Worker(env.client, task_queue=TASK_QUEUE_TRANSFER, activities=[mocks.delete_objects]),
+    ):
+        yield env, mocks
+    await env.shutdown()
+
+
+@pytest.mark.parametrize("bad_video", [False, True], ids=["shot-pass-fails", "probe-refuses"])
+async def test_a_video_that_cannot_be_clipped_fails_its_asset_with_the_reason(
+    shot_mocks: tuple[WorkflowEnvironment, ShotPassMocks], bad_video: bool
+) -> None:
+    env, mocks = shot_mocks
+    mocks.bad_video = bad_video
+    params = PrepareClipsInput(video_asset_id=uuid.uuid4(), video_key="r2://b/assets/v.mp4", clips_bucket="b")
+    handle = await env.client.start_workflow(
+        PrepareClipsWorkflow.run, params, id=f"clips-{params.video_asset_id}", task_queue=TASK_QUEUE_MAIN
+    )
+    with pytest.raises(WorkflowFailureError) as failure:
+        await handle.result()
+    expected = "InvalidVideo" if bad_video else "ShotPassBroken"
+    assert getattr(failure.value.cause, "type", None) == expected
+    recorded = [p for name, p in mocks.calls if name == "record_asset_probe"]
+    deleted = [p.keys for name, p in mocks.calls if name == "delete_objects"]
+    if bad_video:  # the refused upload is deleted
+        assert [p.probe is None for p in recorded] == [True] and deleted == [[params.video_key]]
+    else:  # not left `clipping`: failed with the reason; the pass's working files go
+        assert [p.probe is None for p in recorded] == [False, True]
+        assert recorded[-1].reason == "the shot pass failed: cannot decode frame 120"
+        assert deleted == [shot_pass_keys(params.video_key)]
+    history = await handle.fetch_history()
+    await Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(history)
