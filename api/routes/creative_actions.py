@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from temporalio.client import Client
 
 from api.analysis import analysis_input
@@ -14,6 +14,7 @@ from api.creatives_access import owned_creative
 from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import Conflict, NotFound
 from api.reports import count_once
+from api.services.caps import charge_conversion_analysis
 from models.evidence import record_client_evidence
 from models.schemas.common import PerformanceReport, WorkflowSignalled
 from models.schemas.creatives import ForceAnalyzeRequest, PerformanceTotals
@@ -39,11 +40,15 @@ async def report_performance(
     temporal: TemporalDep,
 ) -> PerformanceTotals:
     creative = await owned_creative(session, creative_id, user)
+    before = creative.conversions
     counted = await count_once(session, PerformanceEvent, "creative_id", creative, report)
     if counted:
         await record_client_evidence(session, creative)
+        # past the daily cap of analyses this is 429 and nothing of the report is kept: resend it later
+        await charge_conversion_analysis(session, settings, user, creative, before)
     await session.commit()
-    if creative.status != "failed":
+    # the workflow hears only news: a repeated event_id or a report without conversions changes nothing
+    if counted and report.conversions and creative.status != "failed":
         await _signal_with_start(temporal, settings, session, creative, "record_conversions", [creative.conversions])
     return PerformanceTotals(
         creative_id=creative.id,
@@ -101,6 +106,7 @@ async def force_analyze(
         raise NotFound("no such creative")
     if creative.status == "failed" or creative.video_key is None:
         raise Conflict(f"the video was refused and cannot be analyzed: {creative.failure_reason}")
+    # the workflow owns analysis_status (it writes `analyzing` when it takes the request, or folds the
+    # request into the analysis already running): a write here would race it
     workflow_id = await _signal_with_start(temporal, settings, session, creative, "force_analyze", [])
-    await session.execute(update(Creative).where(Creative.id == creative.id).values(analysis_status="queued"))
     return WorkflowSignalled(workflow_id=workflow_id)

@@ -57,6 +57,15 @@ async def _wait_for(api: httpx.AsyncClient, token: str, creative_id: str, **expe
     pytest.fail(f"creative never reached {expected}: {creative}")
 
 
+async def _signals(temporal: Client, workflow_id: str, name: str) -> int:
+    history = await temporal.get_workflow_handle(workflow_id).fetch_history()
+    return sum(
+        event.HasField("workflow_execution_signaled_event_attributes")
+        and event.workflow_execution_signaled_event_attributes.signal_name == name
+        for event in history.events
+    )
+
+
 async def _report(api: httpx.AsyncClient, token: str, creative_id: str, event: str, conversions: int) -> dict[str, Any]:
     body = {"event_id": event, "impressions": 100, "clicks": 10, "conversions": conversions}
     response = await api.post(f"/api/v1/creatives/{creative_id}/performance", headers=bearer(token), json=body)
@@ -85,9 +94,12 @@ async def test_client_video_lifecycle(
     assert (await _report(api, owner, creative_id, "day-1", 2))["counted"] is False
     totals = await _report(api, owner, creative_id, "day-2", 2)
     assert totals["conversions"] == 4
+    assert (await _report(api, owner, creative_id, "clicks-only", 0))["counted"] is True
     await asyncio.sleep(1.0)
     status = await temporal.get_workflow_handle(created.json()["workflow_id"]).query("status")
     assert status["conversions"] == 4 and status["analyses_done"] == 0
+    # only the reports that changed the conversions reached the workflow: not the repeat, not clicks-only
+    assert await _signals(temporal, created.json()["workflow_id"], "record_conversions") == 2
     assert (await _creative(api, owner, creative_id))["analyses"] == []
 
     # the 5th conversion triggers the analysis
@@ -110,16 +122,23 @@ async def test_client_video_lifecycle(
         json={"creative_id": str(uuid.uuid4())},
     )
     assert missing.status_code == 404
-    forced = await api.post(
-        "/api/v1/creatives/force-analyze", headers=bearer(admin_token), json={"creative_id": creative_id}
-    )
-    assert forced.status_code == 202 and forced.json()["workflow_id"] == f"creative-{creative_id}"
+    # two requests in a row: the second joins the analysis the first started (one paid analysis, not two)
+    for _ in range(2):
+        forced = await api.post(
+            "/api/v1/creatives/force-analyze", headers=bearer(admin_token), json={"creative_id": creative_id}
+        )
+        assert forced.status_code == 202 and forced.json()["workflow_id"] == f"creative-{creative_id}"
     for _ in range(240):
         again = await _creative(api, owner, creative_id)
         if len(again["analyses"]) == 2 and again["analysis_status"] == "analyzed":
             break
         await asyncio.sleep(0.25)
+    await asyncio.sleep(1.5)
+    status = await temporal.get_workflow_handle(created.json()["workflow_id"]).query("status")
+    assert status["analyses_done"] == 2 and status["pending_force"] == 0
+    again = await _creative(api, owner, creative_id)
     assert [analysis["trigger"] for analysis in again["analyses"]] == ["conversions", "force"]
+    assert again["analysis_status"] == "analyzed"
 
     # video access: the owner gets a working presigned URL; another user and an admin get 404
     access = await api.get(f"/api/v1/creatives/video-access/{creative_id}", headers=bearer(owner))
@@ -143,7 +162,7 @@ async def test_client_video_lifecycle(
         await api.post(
             f"/api/v1/creatives/{creative_id}/performance",
             headers=bearer(other),
-            json={"event_id": "x", "conversions": 1},
+            json={"event_id": "x", "impressions": 1, "clicks": 1, "conversions": 1},
         )
     ).status_code == 404
 
@@ -206,7 +225,7 @@ async def test_plainly_not_a_video_is_415_and_too_large_is_413(
 
 
 async def test_subtly_broken_video_fails_its_workflow(
-    api: httpx.AsyncClient, stack_settings: Settings, temporal: Client, clips: dict[str, Path]
+    api: httpx.AsyncClient, stack_settings: Settings, temporal: Client, s3: Any, clips: dict[str, Path]
 ) -> None:
     token = issue_token(stack_settings, "uploader")
     created = await _upload(api, token, clips["truncated"])
@@ -215,4 +234,7 @@ async def test_subtly_broken_video_fails_its_workflow(
         await temporal.get_workflow_handle(created.json()["workflow_id"]).result()
     assert getattr(failure.value.cause, "type", None) == "InvalidVideo"
     creative = await _creative(api, token, created.json()["creative_id"])
-    assert creative["status"] == "failed" and creative["failure_reason"]
+    assert creative["status"] == "failed" and "truncated" in creative["failure_reason"]
+    # nothing left behind: the refused upload's object is deleted, the row keeps the reason
+    listing = await s3.list_objects_v2(Bucket=stack_settings.r2_client_assets_bucket, Prefix="videos/")
+    assert [item["Key"] for item in listing.get("Contents", []) if creative["id"] in item["Key"]] == []

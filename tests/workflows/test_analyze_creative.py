@@ -337,9 +337,10 @@ async def test_forces_while_pending_or_running_are_coalesced(env: WorkflowEnviro
 
 async def test_continues_as_new_while_waiting(env: WorkflowEnvironment, mocks: MockActivities) -> None:
     params = _input(options=AnalysisOptions(max_history_events=40))
-    first = await _start(env, params)
+    started = await _start(env, params)
+    first = env.client.get_workflow_handle(started.id, run_id=started.result_run_id)
+    latest = env.client.get_workflow_handle(started.id)  # follows the newest run
     await _settled(first, 0)
-    latest = env.client.get_workflow_handle(first.id)  # follows the newest run
     for total in (1, 2, 3, 4) * 4:  # reports that never reach the trigger still grow the history
         await latest.signal(AnalyzeCreativeWorkflow.record_conversions, total)
     for _ in range(100):
@@ -348,10 +349,13 @@ async def test_continues_as_new_while_waiting(env: WorkflowEnvironment, mocks: M
         await asyncio.sleep(0.05)
     else:
         pytest.fail("never continued as new while waiting")
+    closing = (await first.fetch_history()).events[-1]
+    assert closing.HasField("workflow_execution_continued_as_new_event_attributes")
     status = await _settled(latest, 0)
     assert status["conversions"] == 4 and _count(mocks, "probe_video") == 1  # carried over, not probed again
+    assert _count(mocks, "set_analysis_status") == 0  # it continued while waiting, not after an analysis
     await latest.signal(AnalyzeCreativeWorkflow.record_conversions, 5)
     await _settled(latest, 1)
-    await first.result()  # follows the runs to the last one's completion
+    await started.result()  # follows the runs to the last one's completion
     await _replay(env, first)
     await _replay(env, latest)
