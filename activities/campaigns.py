@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -118,7 +118,14 @@ class CampaignActivities:
         }
         async with self.sessionmaker.begin() as session:
             # UNIQUE (video_asset_id, platform): a later run overwrites the decision in place
-            await upsert_row(session, BestClipDecision, values, keys=("video_asset_id", "platform"))
+            await upsert_row(
+                session, BestClipDecision, {**values, "decided_at": func.now()}, keys=("video_asset_id", "platform")
+            )
+            decided_at = await session.scalar(
+                select(BestClipDecision.decided_at).where(
+                    BestClipDecision.video_asset_id == d.video_asset_id, BestClipDecision.platform == d.platform
+                )
+            )
             meta = {
                 "platform": d.platform,
                 "clip_id": str(d.clip_id),
@@ -128,7 +135,7 @@ class CampaignActivities:
             }
             key = f"best_clip_selected:{params.request_id}:{d.video_asset_id}:{d.platform}"
             await ledger(session, "best_clip_selected", "video_asset", d.video_asset_id, meta, key)
-        return d
+        return d.model_copy(update={"decided_at": decided_at})
 
     @activity.defn
     async def create_draft_campaign(self, params: CreateCampaignInput) -> DraftCampaign:
@@ -161,7 +168,12 @@ class CampaignActivities:
             assert campaign is not None
             created = created_id is not None or campaign.id == params.campaign_id  # a retry of our own insert
             if created:
-                ledger_meta = {"platform": d.platform, "clip_id": str(d.clip_id), "score": d.score}
+                ledger_meta = {
+                    "platform": d.platform,
+                    "clip_id": str(d.clip_id),
+                    "video_asset_id": str(d.video_asset_id),
+                    "score": d.score,
+                }
                 await ledger(
                     session,
                     "campaign_created_auto",

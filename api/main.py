@@ -12,11 +12,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from api.errors import install_error_handlers
 from api.routes import (
     benchmarks,
+    campaign_reads,
     campaigns,
     creative_actions,
     creatives,
     health,
     learning,
+    ledger,
+    uploads,
     video_assets,
     workflows,
 )
@@ -61,7 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(creative_actions.router)
     app.include_router(creatives.router)
     app.include_router(video_assets.router)
+    app.include_router(uploads.router)
     app.include_router(campaigns.router)
+    app.include_router(campaign_reads.router)  # after: /campaigns/best_clip must not match /campaigns/{id}
+    app.include_router(ledger.router)
     app.include_router(learning.router)
     app.include_router(workflows.router)
     return app

@@ -68,7 +68,8 @@ class OrchestrateCampaignsWorkflow:
         return OrchestrateCampaignResponse(
             video_asset_id=params.video_asset_id,
             decisions=list(decisions),
-            campaigns_created=list(campaigns),
+            campaigns_created=[campaign.campaign_id for campaign in campaigns],
+            campaigns=list(campaigns),
             budget=list(budget),
         )
 

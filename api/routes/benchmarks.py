@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy import and_, func, select
-from starlette.datastructures import UploadFile
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from api.analysis import analysis_options
 from api.deps import AdminUser, S3Dep, SessionDep, SettingsDep, TemporalDep
-from api.errors import InvalidInput, UnsupportedMediaType
-from api.uploads import refuse_declared_oversize, store_upload
+from api.errors import Conflict, InvalidInput, UnsupportedMediaType
+from api.form_stream import StreamedForm
+from api.uploads import FORM_OVERHEAD_BYTES, refuse_declared_oversize, store_file, too_large
 from models.schemas.benchmarks import (
     BenchmarkFields,
     BenchmarkFromUrl,
@@ -80,7 +80,7 @@ def _validated(model: type[BenchmarkFields], data: Any) -> Any:
     },
 )
 async def create_benchmark(
-    request: Request, admin: AdminUser, settings: SettingsDep, temporal: TemporalDep, s3: S3Dep
+    request: Request, admin: AdminUser, session: SessionDep, settings: SettingsDep, temporal: TemporalDep, s3: S3Dep
 ) -> WorkflowStarted:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
@@ -90,6 +90,11 @@ async def create_benchmark(
             raise InvalidInput([{"field": "body", "message": "malformed JSON"}]) from None
         body: BenchmarkFromUrl = _validated(BenchmarkFromUrl, payload)
         creative_id = body.creative_id or uuid.uuid4()
+        existing = await session.get(Creative, creative_id)
+        if existing is not None and not existing.is_benchmark:
+            # a caller-made id may repeat its own ingest, never turn a client's creative into a public one
+            raise Conflict("that creative_id belongs to a client creative: leave creative_id out for a new one")
+        await session.commit()  # release the connection before the workflow call
         fields = BenchmarkFields.model_validate(body.model_dump(exclude={"video_url", "creative_id"}))
         source = VideoSource(url=body.video_url)
     elif content_type == "multipart/form-data":
@@ -124,24 +129,22 @@ async def create_benchmark(
 async def _staged_upload(
     request: Request, settings: Settings, s3: Any
 ) -> tuple[uuid.UUID, BenchmarkFields, VideoSource]:
-    """Validate the form, then stream its file to a private staging key (the workflow probes it)."""
+    """Validate the form's fields, then stream its file to a private staging key (the workflow probes it)."""
     refuse_declared_oversize(request, settings)
-    form = await request.form(max_part_size=64 * 1024)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise InvalidInput([{"field": "file", "message": "a video file is required"}])
-    values = {key: value for key, value in form.items() if key not in {"file", "creative_id"}}
+    form = StreamedForm(
+        request, max_body_bytes=settings.max_video_bytes + FORM_OVERHEAD_BYTES, too_large=lambda: too_large(settings)
+    )
+    values, upload = await form.fields_then_file()
+    raw_id = values.pop("creative_id", None)
     fields: BenchmarkFields = _validated(BenchmarkFields, values)
-    raw_id = form.get("creative_id")
     try:
-        creative_id = uuid.UUID(str(raw_id)) if raw_id else uuid.uuid4()
+        creative_id = uuid.UUID(raw_id) if raw_id else uuid.uuid4()
     except ValueError:
         raise InvalidInput([{"field": "creative_id", "message": "must be a UUID"}]) from None
+    if upload is None:
+        raise InvalidInput([{"field": "file", "message": "a video file is required"}])
     staging = keys.benchmark_staging(settings.r2_client_assets_bucket, creative_id)
-    try:
-        stored = await store_upload(s3, settings, upload, staging)
-    finally:
-        await upload.close()
+    stored = await store_file(s3, settings, upload, staging)
     source = VideoSource(
         staged_key=str(staging),
         staged_sha256=stored.sha256,

@@ -5,18 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Body, Request
 from sqlalchemy import select
-from temporalio.common import WorkflowIDConflictPolicy
+from sqlalchemy.dialects.postgresql import insert
 
 from api.deps import CurrentUser, S3Dep, SessionDep, SettingsDep, TemporalDep
-from api.errors import NotFound
-from api.uploads import refuse_declared_oversize, start_or_undo, store_private_video
-from models.schemas.clips import ClipOut, ClipRegistration, PrepareClipsInput, VideoAssetCreated
+from api.errors import Conflict, InvalidInput, NotFound
+from api.services.campaign_reads import asset_detail
+from api.services.caps import charge_upload, correct_upload_bytes
+from api.services.uploads import create_video_asset
+from api.uploads import multipart_doc, read_form, refuse_declared_oversize, store_private_video
+from models.schemas.campaigns import VideoAssetOut
+from models.schemas.clips import ClipOut, ClipRegistration, VideoAssetCreated
+from models.schemas.uploads import VideoAssetUploadFields
 from models.tables import Clip, VideoAsset
 from storage import keys
-from workflows.prepare_clips import PrepareClipsWorkflow, prepare_clips_workflow_id
-from workflows.queues import TASK_QUEUE_MAIN
 
 router = APIRouter(prefix="/api/v1/video-assets", tags=["video assets"])
 
@@ -29,50 +32,38 @@ async def owned_asset(session: SessionDep, video_asset_id: uuid.UUID, user: Curr
     return asset
 
 
-@router.post("", status_code=201, response_model=VideoAssetCreated, summary="Upload a video to cut into clips")
+@router.post(
+    "",
+    status_code=201,
+    response_model=VideoAssetCreated,
+    summary="Upload a video to cut into clips",
+    description="Multipart form: the text fields, then `file` (last); checked before the body is read and "
+    "streamed to storage, as POST /api/v1/creatives. Large files: POST /api/v1/uploads.",
+    openapi_extra=multipart_doc(VideoAssetUploadFields),
+    responses={
+        413: {"description": "over the size limit"},
+        415: {"description": "not a video"},
+        429: {"description": "daily upload cap reached"},
+    },
+)
 async def upload_video_asset(
-    request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    settings: SettingsDep,
-    temporal: TemporalDep,
-    s3: S3Dep,
-    file: Annotated[UploadFile, File(description="the video (MP4, MOV or WebM)")],
-    name: Annotated[str, Form(min_length=1, max_length=200)],
-    product_category: Annotated[str | None, Form(max_length=100)] = None,
+    request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, temporal: TemporalDep, s3: S3Dep
 ) -> VideoAssetCreated:
-    refuse_declared_oversize(request, settings)
+    declared = refuse_declared_oversize(request, settings)
+    await charge_upload(session, settings, user, declared or 0)
+    fields, file = await read_form(request, settings, VideoAssetUploadFields)
     asset_id = uuid.uuid4()
     stored = await store_private_video(
         s3, settings, file, lambda bucket, extension: keys.asset_video(bucket, user.id, asset_id, extension)
     )
-    session.add(
-        VideoAsset(
-            id=asset_id,
-            owner_id=user.id,
-            name=name.strip(),
-            product_category=(product_category or "").strip() or None,
-            original_filename=stored.original_filename,
-            video_key=str(stored.ref),
-            sha256=stored.sha256,
-            size_bytes=stored.size_bytes,
-            status="pending",
-        )
-    )
-    await session.commit()
-    workflow_id = prepare_clips_workflow_id(asset_id)
-    start = temporal.start_workflow(
-        PrepareClipsWorkflow.run,
-        PrepareClipsInput(
-            video_asset_id=asset_id, video_key=str(stored.ref), clips_bucket=settings.r2_client_assets_bucket
-        ),
-        id=workflow_id,
-        task_queue=TASK_QUEUE_MAIN,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        memo={"owner_id": user.id, "video_asset_id": str(asset_id)},
-    )
-    await start_or_undo(session, s3, stored, VideoAsset, asset_id, start)
+    await correct_upload_bytes(session, user, declared or 0, stored.size_bytes)
+    workflow_id = await create_video_asset(session, temporal, s3, settings, user.id, asset_id, fields, stored)
     return VideoAssetCreated(video_asset_id=asset_id, workflow_id=workflow_id)
+
+
+@router.get("/{video_asset_id}", response_model=VideoAssetOut, summary="An asset's status, clip counts and decisions")
+async def video_asset(video_asset_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> VideoAssetOut:
+    return await asset_detail(session, await owned_asset(session, video_asset_id, user))
 
 
 @router.get("/{video_asset_id}/clips", response_model=list[ClipOut], summary="The asset's clips and their features")
@@ -91,23 +82,34 @@ async def list_clips(video_asset_id: uuid.UUID, user: CurrentUser, session: Sess
     summary="Register clips cut elsewhere, with their features (they are READY at once)",
 )
 async def register_clips(
-    video_asset_id: uuid.UUID, clips: list[ClipRegistration], user: CurrentUser, session: SessionDep
+    video_asset_id: uuid.UUID,
+    clips: Annotated[list[ClipRegistration], Body(min_length=1, max_length=100)],
+    user: CurrentUser,
+    session: SessionDep,
 ) -> list[ClipOut]:
     await owned_asset(session, video_asset_id, user)
-    rows = [
-        Clip(
-            id=clip.clip_id or uuid.uuid4(),
-            video_asset_id=video_asset_id,
-            status="READY",
-            start_s=clip.start_s,
-            end_s=clip.end_s,
-            variant="registered",
-            clip_key=None,
-            features=clip.features.model_dump(mode="json"),
+    ids = [clip.clip_id or uuid.uuid4() for clip in clips]
+    if len(set(ids)) < len(ids):
+        raise InvalidInput([{"field": "clip_id", "message": "the same clip_id is given twice"}])
+    rows = []
+    for clip_id, clip in zip(ids, clips, strict=True):
+        # a plain insert: an id that exists (anyone's clip) is refused, never moved or rewritten
+        inserted = await session.scalar(
+            insert(Clip)
+            .values(
+                id=clip_id,
+                video_asset_id=video_asset_id,
+                status="READY",
+                start_s=clip.start_s,
+                end_s=clip.end_s,
+                variant="registered",
+                clip_key=None,
+                features=clip.features.model_dump(mode="json"),
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(Clip)
         )
-        for clip in clips
-    ]
-    for row in rows:
-        await session.merge(row)
-    await session.flush()
+        if inserted is None:  # raising rolls the request's transaction back: none of the list is registered
+            raise Conflict(f"a clip with id {clip_id} already exists: leave clip_id out to get a new one")
+        rows.append(inserted)
     return [ClipOut.model_validate(row, from_attributes=True) for row in rows]

@@ -3,16 +3,41 @@
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from models.schemas.analysis import AnalysisOptions
 from models.schemas.common import Label, ShortText
 from models.schemas.media import StoredObject, VideoProbe
 
-SourcePlatform = Literal["tiktok", "instagram", "youtube", "facebook", "other"]
+# where the ad was seen: the seed's `facebook_ad_library`, a platform, or any other source as a slug
+KNOWN_SOURCES = (
+    "facebook_ad_library", "tiktok_creative_center", "tiktok", "instagram", "youtube", "facebook",
+    "meta", "snapchat", "pinterest", "linkedin", "google_ads_transparency", "other",
+)  # fmt: skip
+_SOURCE_SLUG = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
+
+
+def normalized_source(value: str) -> str:
+    """'Facebook Ad Library' / 'facebook-ad-library' → 'facebook_ad_library'; anything else not a slug is refused."""
+    slug = re.sub(r"[\s\-.]+", "_", value.strip().lower()).strip("_")
+    if not slug or len(slug) > 50 or not _SOURCE_SLUG.match(slug):
+        raise ValueError(
+            "must be a source slug of letters, digits and underscores (up to 50), e.g. " + ", ".join(KNOWN_SOURCES[:5])
+        )
+    return slug
+
+
+SourcePlatform = Annotated[
+    str,
+    AfterValidator(normalized_source),
+    Field(
+        description="where the ad was seen, as a slug: " + ", ".join(KNOWN_SOURCES), examples=["facebook_ad_library"]
+    ),
+]
 
 
 class BenchmarkFields(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
@@ -25,6 +26,7 @@ class PlatformDecision(BaseModel):
     weights_version: int
     spec_version: str
     num_candidates: int
+    decided_at: datetime | None = None  # set when the decision is recorded
 
 
 class RecordDecisionInput(BaseModel):
@@ -61,7 +63,8 @@ class OrchestrateCampaignsInput(BaseModel):
 class OrchestrateCampaignResponse(BaseModel):
     video_asset_id: uuid.UUID
     decisions: list[PlatformDecision]
-    campaigns_created: list[DraftCampaign]
+    campaigns_created: list[uuid.UUID] = Field(description="the draft campaigns' ids, one per platform")
+    campaigns: list[DraftCampaign] = Field(default_factory=list, description="the drafts themselves")
     budget: list[BudgetAllocation] = Field(default_factory=list)
 
 
@@ -85,3 +88,52 @@ class BestClipOut(BaseModel):
     end_s: float
     variant: str
     decided_at: Any
+
+
+class CampaignOut(BaseModel):
+    """A campaign as the system made it: its clip and the decision behind it, budget and results."""
+
+    id: uuid.UUID
+    video_asset_id: uuid.UUID
+    clip_id: uuid.UUID
+    platform: str
+    name: str
+    status: str
+    budget_cents: int
+    optimization_meta: dict[str, Any]
+    impressions: int
+    clicks: int
+    conversions: int
+    created_at: datetime
+    clip_start_s: float | None = None
+    clip_end_s: float | None = None
+    clip_variant: str | None = None
+    decision: BestClipOut | None = Field(None, description="the current best-clip decision of its asset and platform")
+    external_ids: dict[str, str] = Field(default_factory=dict, description="ids on the ad platform once published")
+
+
+class CampaignPage(BaseModel):
+    items: list[CampaignOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class VideoAssetOut(BaseModel):
+    """A video asset: where its clipping stands (and why it failed), its clips, its decisions."""
+
+    id: uuid.UUID
+    name: str
+    product_category: str | None
+    status: str
+    failure_reason: str | None
+    original_filename: str | None
+    duration_s: float | None
+    width: int | None
+    height: int | None
+    has_audio: bool | None
+    created_at: datetime
+    clips_total: int
+    clips_ready: int
+    clips_failed: int
+    decisions: list[BestClipOut]

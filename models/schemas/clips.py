@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from domain.rules import ClipFeatures
 from models.schemas.media import VideoProbe
@@ -31,10 +31,16 @@ class ClipOut(BaseModel):
 class ClipRegistration(BaseModel):
     """A clip cut by another tool, described by its features."""
 
-    clip_id: uuid.UUID | None = None
-    start_s: float = Field(ge=0)
-    end_s: float = Field(gt=0)
+    clip_id: uuid.UUID | None = Field(None, description="leave out for a server-made id; an id in use is 409")
+    start_s: float = Field(ge=0, le=86_400)
+    end_s: float = Field(gt=0, le=86_400)
     features: ClipFeatures
+
+    @model_validator(mode="after")
+    def _span(self) -> ClipRegistration:
+        if self.end_s <= self.start_s:
+            raise ValueError("end_s must be after start_s")
+        return self
 
 
 class PrepareClipsInput(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -38,10 +38,23 @@ class WorkflowSignalled(BaseModel):
     workflow_id: str
 
 
+# one report covers a day or so of one ad: a billion impressions is already far beyond any real one
+MAX_EVENT_COUNT = 10**9
+
+
 class PerformanceReport(BaseModel):
     """Deltas since the last report; `event_id` makes a retried report count once."""
 
     event_id: Annotated[str, Field(min_length=1, max_length=200)]
-    impressions: int = Field(0, ge=0, le=10**12)
-    clicks: int = Field(0, ge=0, le=10**12)
-    conversions: int = Field(0, ge=0, le=10**12)
+    impressions: int = Field(0, ge=0, le=MAX_EVENT_COUNT)
+    clicks: int = Field(0, ge=0, le=MAX_EVENT_COUNT)
+    conversions: int = Field(0, ge=0, le=MAX_EVENT_COUNT)
+
+    @model_validator(mode="after")
+    def _funnel(self) -> PerformanceReport:
+        # every conversion was a click and every click an impression: anything else is a broken or hostile report
+        if self.clicks > self.impressions:
+            raise ValueError(f"clicks ({self.clicks}) cannot exceed impressions ({self.impressions})")
+        if self.conversions > self.clicks:
+            raise ValueError(f"conversions ({self.conversions}) cannot exceed clicks ({self.clicks})")
+        return self

@@ -128,7 +128,8 @@ async def test_create_internal_campaigns_for_decisions(
     asset_id = await _asset(db, owner)
     await _register(api, token, asset_id, [VERTICAL_12S, WIDE_70S])
     first = (await _orchestrate(api, token, asset_id, platforms=["instagram", "tiktok"])).json()
-    campaigns = {c["platform"]: c for c in first["campaigns_created"]}
+    assert first["campaigns_created"] == [c["campaign_id"] for c in first["campaigns"]]
+    campaigns = {c["platform"]: c for c in first["campaigns"]}
     instagram = campaigns["instagram"]
     assert instagram["name"] == f"INSTAGRAM auto-campaign for {asset_id}"
     assert instagram["status"] == "draft" and instagram["budget_cents"] == 0 and instagram["created"] is True
@@ -138,7 +139,7 @@ async def test_create_internal_campaigns_for_decisions(
         "platform": "instagram",
     }
     second = (await _orchestrate(api, token, asset_id, platforms=["instagram", "tiktok"])).json()
-    again = {c["platform"]: c for c in second["campaigns_created"]}
+    again = {c["platform"]: c for c in second["campaigns"]}
     assert again["instagram"]["campaign_id"] == instagram["campaign_id"] and again["instagram"]["created"] is False
     async with db() as session:
         drafts = await session.scalar(
@@ -175,6 +176,21 @@ async def test_orchestrate_campaigns_for_video_endpoint(
     body = ok.json()
     assert {"video_asset_id", "decisions", "campaigns_created"} <= set(body) and body["budget"] == []
     assert len(body["decisions"]) == 3 and len(body["campaigns_created"]) == 3
+    # the seed's shapes: campaigns_created is a list of campaign ids, every decision carries decided_at
+    assert all(isinstance(uuid.UUID(campaign_id), uuid.UUID) for campaign_id in body["campaigns_created"])
+    assert all({"video_asset_id", "platform", "clip_id", "score", "decided_at"} <= set(d) for d in body["decisions"])
+    async with db() as session:
+        created = (
+            await session.scalars(
+                select(SocialSyncLedger.meta).where(
+                    SocialSyncLedger.event_type == "campaign_created_auto",
+                    SocialSyncLedger.entity_id.in_(body["campaigns_created"]),
+                )
+            )
+        ).all()
+    assert len(created) == 3
+    assert all({"platform", "clip_id", "video_asset_id", "score"} <= set(meta) for meta in created)
+    assert {meta["video_asset_id"] for meta in created} == {str(asset_id)}
 
 
 async def test_get_best_clip_endpoint(api: httpx.AsyncClient, stack_settings: Settings, db: Any) -> None:
