@@ -84,7 +84,7 @@ class CampaignActivities:
             ).all()
             weights = await current_weights(session, platform)
             # the asset's owner learns from the market and its own results only
-            rows = await evidence_rows(session, asset.product_category, asset.owner_id)
+            rows = await evidence_rows(session, asset.product_category or "", asset.owner_id)
         if not clips:
             raise ApplicationError("the video asset has no READY clip", type=NO_READY_CLIPS, non_retryable=True)
         evidence = labelled(rows, datetime.now(UTC))

@@ -54,7 +54,7 @@ class LearningActivities:
                 )
             ).all()
             # the asset's owner learns from the market and its own results only
-            evidence = await evidence_rows(session, asset.product_category, asset.owner_id) if asset else []
+            evidence = await evidence_rows(session, asset.product_category or "", asset.owner_id) if asset else []
             rows = labelled(evidence, datetime.now(UTC))
             posteriors = [
                 campaign_posterior(ClipFeatures.model_validate(clip.features), rows, campaign, params.half_life_days)

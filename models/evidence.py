@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.posterior import PatternRow
+from domain.posterior import PatternRow, Source
 from domain.prior import CLIENT_WEIGHT
 from domain.selection import PatternEvidence
 from models.tables import Creative, PatternPerformance
@@ -61,7 +61,7 @@ def age_in_days(then: datetime, now: datetime) -> float:
 
 
 def as_pattern_row(row: PatternPerformance, now: datetime) -> PatternRow:
-    source = "benchmark" if row.source == "benchmark" else "client"
+    source: Source = "benchmark" if row.source == "benchmark" else "client"
     return PatternRow(source, row.bayesian_alpha, row.bayesian_beta, row.weight, age_in_days(row.updated_at, now))
 
 
