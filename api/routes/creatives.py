@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Request
 from sqlalchemy import select
-from temporalio.common import WorkflowIDConflictPolicy
 
-from api.analysis import analysis_input
 from api.creatives_access import visible_creative
 from api.deps import CurrentUser, S3Dep, SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
-from api.uploads import refuse_declared_oversize, start_or_undo, store_private_video
+from api.services.caps import charge_upload, correct_upload_bytes
+from api.services.uploads import create_client_creative
+from api.uploads import multipart_doc, read_form, refuse_declared_oversize, store_private_video
 from api.video_urls import generate_client_video_access_url
 from models.schemas.analysis import AnalysisOut
 from models.schemas.common import WorkflowStarted
 from models.schemas.creatives import CreativeOut, VideoAccess
+from models.schemas.uploads import MAX_TAGS_TEXT, CreativeUploadFields
 from models.tables import Creative, CreativeAnalysis
 from storage import keys
 from storage.objects import ObjectRef
-from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id
-from workflows.queues import TASK_QUEUE_MAIN
+from workflows.analyze_creative import analysis_workflow_id
 
 router = APIRouter(prefix="/api/v1/creatives", tags=["creatives"])
+
+TAGS_FORM_FIELD = {"type": "string", "maxLength": MAX_TAGS_TEXT, "description": "comma-separated"}
 
 
 @router.post(
@@ -32,53 +33,28 @@ router = APIRouter(prefix="/api/v1/creatives", tags=["creatives"])
     status_code=201,
     response_model=WorkflowStarted,
     summary="Upload a client video; it is analyzed after its 5th conversion (or when forced)",
-    responses={413: {"description": "over the size limit"}, 415: {"description": "not a video"}},
+    description="Multipart form: the text fields, then `file` (last). Authentication, a declared size over "
+    "MAX_VIDEO_BYTES and the daily caps are answered before the body is read; the file streams to storage. "
+    "Large files should take the direct path instead: POST /api/v1/uploads.",
+    openapi_extra=multipart_doc(CreativeUploadFields, overrides={"tags": TAGS_FORM_FIELD}),
+    responses={
+        413: {"description": "over the size limit"},
+        415: {"description": "not a video"},
+        429: {"description": "daily upload cap reached"},
+    },
 )
 async def upload_creative(
-    request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    settings: SettingsDep,
-    temporal: TemporalDep,
-    s3: S3Dep,
-    file: Annotated[UploadFile, File(description="the video (MP4, MOV or WebM)")],
-    creative_name: Annotated[str, Form(min_length=1, max_length=200)],
-    product_category: Annotated[str, Form(min_length=1, max_length=100)],
-    tags: Annotated[str | None, Form(max_length=1000, description="comma-separated")] = None,
+    request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, temporal: TemporalDep, s3: S3Dep
 ) -> WorkflowStarted:
-    refuse_declared_oversize(request, settings)
+    declared = refuse_declared_oversize(request, settings)
+    await charge_upload(session, settings, user, declared or 0)
+    fields, file = await read_form(request, settings, CreativeUploadFields)
     creative_id = uuid.uuid4()
     stored = await store_private_video(
         s3, settings, file, lambda bucket, extension: keys.client_video(bucket, user.id, creative_id, extension)
     )
-    ref = stored.ref
-    creative = Creative(
-        id=creative_id,
-        name=creative_name.strip(),
-        owner_id=user.id,
-        is_benchmark=False,
-        is_public=False,
-        product_category=product_category.strip(),
-        video_key=str(ref),
-        original_filename=stored.original_filename,
-        sha256=stored.sha256,
-        size_bytes=stored.size_bytes,
-        tags=sorted({tag.strip().lower() for tag in (tags or "").split(",") if tag.strip()}),
-        status="pending",
-        analysis_status="waiting",
-    )
-    session.add(creative)
-    await session.commit()  # the workflow reads this row
-    workflow_id = analysis_workflow_id(creative_id)
-    start = temporal.start_workflow(
-        AnalyzeCreativeWorkflow.run,
-        analysis_input(settings, creative_id, is_benchmark=False, video_key=str(ref), probed=False, conversions=0),
-        id=workflow_id,
-        task_queue=TASK_QUEUE_MAIN,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        memo={"owner_id": user.id, "creative_id": str(creative_id)},
-    )
-    await start_or_undo(session, s3, stored, Creative, creative_id, start)
+    await correct_upload_bytes(session, user, declared or 0, stored.size_bytes)
+    workflow_id = await create_client_creative(session, temporal, s3, settings, user.id, creative_id, fields, stored)
     return WorkflowStarted(creative_id=creative_id, workflow_id=workflow_id)
 
 
