@@ -11,7 +11,7 @@ from typing import Any, Generic, ParamSpec, Self, TypeVar, overload
 
 import httpx
 
-from ugc_client import endpoints
+from ugc_client import direct_upload, endpoints
 from ugc_client.plans import Call, Plan, PlanRun, Sleep
 
 P = ParamSpec("P")
@@ -63,6 +63,10 @@ class _Endpoints:
     train_rules = Endpoint(endpoints.train_rules)
     get_workflow = Endpoint(endpoints.get_workflow)
     wait_for_workflow = Endpoint(endpoints.wait_for_workflow)
+    # large files: straight to storage through presigned parts (ugc_client/direct_upload.py)
+    upload_client_video_direct = Endpoint(direct_upload.upload_client_video_direct)
+    upload_video_asset_direct = Endpoint(direct_upload.upload_video_asset_direct)
+    abort_upload = Endpoint(direct_upload.abort_upload)
 
     @staticmethod
     def _http_options(base_url: str, token: str | None, timeout: httpx.Timeout | float) -> dict[str, Any]:
