@@ -11,7 +11,7 @@ from typing import Any, Generic, ParamSpec, Self, TypeVar, overload
 
 import httpx
 
-from ugc_client import direct_upload, endpoints
+from ugc_client import campaigns, direct_upload, endpoints
 from ugc_client.plans import Call, Plan, PlanRun, Sleep
 
 P = ParamSpec("P")
@@ -41,7 +41,7 @@ class Endpoint(Generic[P, T]):
 
 
 class _Endpoints:
-    """The API, once (ugc_client/endpoints.py); the seeds' names are the names."""
+    """The API, once (ugc_client/endpoints.py, campaigns.py); the seeds' names are the names."""
 
     _token: str | None
 
@@ -53,14 +53,18 @@ class _Endpoints:
     report_creative_performance = Endpoint(endpoints.report_creative_performance)
     force_analyze = Endpoint(endpoints.force_analyze)
     generate_client_video_access_url = Endpoint(endpoints.generate_client_video_access_url)
-    upload_video_asset = Endpoint(endpoints.upload_video_asset)
-    list_clips = Endpoint(endpoints.list_clips)
-    register_clips = Endpoint(endpoints.register_clips)
-    orchestrate_campaigns_for_video = Endpoint(endpoints.orchestrate_campaigns_for_video)
-    get_best_clip_decision = Endpoint(endpoints.get_best_clip_decision)
-    report_campaign_performance = Endpoint(endpoints.report_campaign_performance)
-    get_recommendations = Endpoint(endpoints.get_recommendations)
-    train_rules = Endpoint(endpoints.train_rules)
+    upload_video_asset = Endpoint(campaigns.upload_video_asset)
+    get_video_asset = Endpoint(campaigns.get_video_asset)
+    list_clips = Endpoint(campaigns.list_clips)
+    register_clips = Endpoint(campaigns.register_clips)
+    orchestrate_campaigns_for_video = Endpoint(campaigns.orchestrate_campaigns_for_video)
+    get_best_clip_decision = Endpoint(campaigns.get_best_clip_decision)
+    list_campaigns = Endpoint(campaigns.list_campaigns)
+    get_campaign = Endpoint(campaigns.get_campaign)
+    list_ledger_events = Endpoint(campaigns.list_ledger_events)
+    report_campaign_performance = Endpoint(campaigns.report_campaign_performance)
+    get_recommendations = Endpoint(campaigns.get_recommendations)
+    train_rules = Endpoint(campaigns.train_rules)
     get_workflow = Endpoint(endpoints.get_workflow)
     wait_for_workflow = Endpoint(endpoints.wait_for_workflow)
     # large files: straight to storage through presigned parts (ugc_client/direct_upload.py)

@@ -1,4 +1,7 @@
-"""Every endpoint of the API as a plan, named as the seeds name them; answers are the API's own models."""
+"""Benchmarks, creatives and workflows as plans, named as the seeds name them; answers are the API's models.
+
+Video assets, campaigns and learning are in ugc_client/campaigns.py.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from models.schemas.benchmarks import BenchmarkPage
-from models.schemas.campaigns import BestClipOut, OrchestrateCampaignResponse
-from models.schemas.clips import ClipOut, ClipRegistration, VideoAssetCreated
 from models.schemas.common import WorkflowSignalled, WorkflowStarted, WorkflowStatus
 from models.schemas.creatives import CreativeOut, PerformanceTotals, VideoAccess
-from models.schemas.learning import CampaignResults, Recommendations, TrainRulesOutput
-from ugc_client.errors import NotFound, WorkflowTimeout
+from ugc_client.errors import WorkflowTimeout
 from ugc_client.plans import TOKEN_SUBJECT, Call, FileContent, Plan, Sleep, given, multipart, returns, upload_part
 
 Id = uuid.UUID | str
@@ -118,85 +118,6 @@ def force_analyze(creative_id: Id) -> Call[WorkflowSignalled]:
 def generate_client_video_access_url(creative_id: Id) -> Call[VideoAccess]:
     """GET /api/v1/creatives/video-access/{id}: a benchmark's public URL, or a presigned URL for the owner."""
     return Call("GET", f"/api/v1/creatives/video-access/{creative_id}", returns(VideoAccess))
-
-
-def upload_video_asset(
-    file_content: FileContent, filename: str | None = None, *, name: str | None = None,
-    product_category: str | None = None,
-) -> Plan[VideoAssetCreated]:  # fmt: skip
-    """POST /api/v1/video-assets: a video to cut into candidate clips (`PrepareClipsWorkflow`)."""
-    with upload_part(file_content, filename) as part:
-        fields = {"name": name or part[0], "product_category": product_category}
-        return (yield multipart("/api/v1/video-assets", returns(VideoAssetCreated), fields, part))
-
-
-def list_clips(video_asset_id: Id) -> Call[list[ClipOut]]:
-    """GET /api/v1/video-assets/{id}/clips: the asset's clips with status and features."""
-    return Call("GET", f"/api/v1/video-assets/{video_asset_id}/clips", returns(list[ClipOut]))
-
-
-def register_clips(video_asset_id: Id, clips: Sequence[ClipRegistration | dict[str, Any]]) -> Call[list[ClipOut]]:
-    """POST /api/v1/video-assets/{id}/clips: clips cut elsewhere, with their features (READY at once)."""
-    body = [clip.model_dump(mode="json") if isinstance(clip, ClipRegistration) else clip for clip in clips]
-    return Call("POST", f"/api/v1/video-assets/{video_asset_id}/clips", returns(list[ClipOut]), json=body)
-
-
-def orchestrate_campaigns_for_video(
-    video_asset_id: Id,
-    platforms: Sequence[str] | None = None,
-    *,
-    daily_budget_cents: int | None = None,
-    request_id: str | None = None,
-) -> Call[OrchestrateCampaignResponse]:
-    """POST /campaigns/orchestrate: each platform's best READY clip and a draft campaign for it.
-
-    `platforms` defaults to the API's (tiktok, instagram, youtube); the same `request_id` repeats nothing.
-    """
-    body = given(
-        {
-            "video_asset_id": str(video_asset_id),
-            "platforms": list(platforms) if platforms is not None else None,
-            "daily_budget_cents": daily_budget_cents,
-            "request_id": request_id,
-        }
-    )
-    return Call("POST", "/campaigns/orchestrate", returns(OrchestrateCampaignResponse), json=body)
-
-
-def get_best_clip_decision(video_asset_id: Id, platform: str) -> Plan[BestClipOut | None]:
-    """GET /campaigns/best_clip: the current decision, or None when there is none (orchestrate first).
-
-    An unknown asset, or another user's, also gives None: the API answers both as a missing decision would.
-    """
-    params = {"video_asset_id": str(video_asset_id), "platform": platform}
-    try:
-        return (yield Call("GET", "/campaigns/best_clip", returns(BestClipOut), params=params))
-    except NotFound:
-        return None
-
-
-def report_campaign_performance(
-    campaign_id: Id, *, event_id: str, impressions: int = 0, clicks: int = 0, conversions: int = 0
-) -> Call[CampaignResults]:
-    """POST /campaigns/{id}/performance: a draft campaign's results (deltas), counted once per `event_id`."""
-    report = {"event_id": event_id, "impressions": impressions, "clicks": clicks, "conversions": conversions}
-    return Call("POST", f"/campaigns/{campaign_id}/performance", returns(CampaignResults), json=report)
-
-
-def get_recommendations(
-    product_category: str, *, limit: int = 10, seed: int | None = None, client_id: str | None = None
-) -> Call[Recommendations]:
-    """GET /api/v1/patterns/recommendations: the category's patterns ranked by a Thompson draw.
-
-    The same `seed` gives the same ranking; `client_id` (admin only) ranks for that client, or "all".
-    """
-    params = given({"product_category": product_category, "limit": limit, "seed": seed, "client_id": client_id})
-    return Call("GET", "/api/v1/patterns/recommendations", returns(Recommendations), params=params)
-
-
-def train_rules() -> Call[TrainRulesOutput]:
-    """POST /api/v1/rules/train (admin): refit each platform's rule weights now (waits for the workflow)."""
-    return Call("POST", "/api/v1/rules/train", returns(TrainRulesOutput))
 
 
 def get_workflow(workflow_id: str) -> Call[WorkflowStatus]:

@@ -70,7 +70,8 @@ Plan = Generator[Step, Any, T]
 def returns(kind: type[T]) -> Callable[[httpx.Response], T]:
     """Read an answer as `kind` (a model of models.schemas, or a list of one)."""
     adapter = TypeAdapter(kind)
-    return lambda response: adapter.validate_json(response.content)
+    # by name as well: a field with a validation alias (e.g. LedgerEvent.metadata <- meta) is written by name
+    return lambda response: adapter.validate_json(response.content, by_alias=True, by_name=True)
 
 
 def _single(call: Call[T]) -> Plan[T]:

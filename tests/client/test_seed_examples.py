@@ -39,12 +39,6 @@ from ugc_client import (
 
 pytestmark = pytest.mark.usefixtures("worker")
 
-# the one seed value the API still refuses (being fixed elsewhere): the rest of each call runs as written
-FB_AD_LIBRARY = pytest.param(
-    "facebook_ad_library",
-    marks=pytest.mark.xfail(strict=False, raises=InvalidInput, reason="source_platform 'facebook_ad_library' is 422"),
-)
-
 ClientFor = Callable[[str | None], AsyncUgcClient]
 
 
@@ -73,21 +67,20 @@ async def _creative_when(
             await asyncio.sleep(0.5)
 
 
-@pytest.mark.parametrize("source_platform", [FB_AD_LIBRARY, "facebook"])
 async def test_example_1_ingest_fb_ad_library_winner(
-    client_for: ClientFor, admin_token: str, media_dir: Path, file_server: str, source_platform: str
+    client_for: ClientFor, admin_token: str, media_dir: Path, file_server: str
 ) -> None:
-    make_test_video(media_dir / f"fb-winner-{source_platform}.mp4", duration_s=4.0)
+    make_test_video(media_dir / "fb-winner.mp4", duration_s=4.0)
     client = client_for(admin_token)
     ingest_benchmark_video = client.ingest_benchmark_video
 
     result = await ingest_benchmark_video(
-        video_url=f"{file_server}/fb-winner-{source_platform}.mp4",  # the seed's facebook.com URL, served locally
+        video_url=f"{file_server}/fb-winner.mp4",  # the seed's facebook.com URL, served locally
         creative_name="FB Winner: 'Too Busy to Learn?'",
         product_category="language_learning",
         market_cvr=0.05,  # 5% CVR from FB insights
         market_longevity_days=30,  # Ran for 30 days
-        source_platform=source_platform,
+        source_platform="facebook_ad_library",
         avg_daily_clicks=1000,  # Estimated traffic
         hook_type="problem_agitation",
         emotion="frustration",
@@ -105,7 +98,7 @@ async def test_example_1_ingest_fb_ad_library_winner(
     assert (ingested.bayesian_alpha, ingested.bayesian_beta) == (pytest.approx(51), pytest.approx(951))
     creative = await client.get_creative(result.creative_id)  # is_benchmark=True, is_public=True
     assert creative.is_benchmark is True and creative.is_public is True
-    assert creative.source_platform == source_platform and creative.pacing == "fast"
+    assert creative.source_platform == "facebook_ad_library" and creative.pacing == "fast"
     # Claude Vision analysis triggered IMMEDIATELY: the creative's analysis workflow was started by the ingest
     analysis = await client.get_workflow(ingested.analysis_workflow_id)
     assert analysis.workflow_type == "AnalyzeCreativeWorkflow" and analysis.workflow_id == f"creative-{creative.id}"
@@ -122,9 +115,8 @@ async def test_example_1_ingest_fb_ad_library_winner(
     assert item.bayesian_alpha == pytest.approx(51) and isinstance(item.video_url, str)
 
 
-@pytest.mark.parametrize("source_platform", [FB_AD_LIBRARY])
 async def test_usage_ingest_benchmark_video_as_written(
-    client_for: ClientFor, admin_token: str, media_dir: Path, file_server: str, source_platform: str
+    client_for: ClientFor, admin_token: str, media_dir: Path, file_server: str
 ) -> None:
     """Section 1's "Usage": the optional pattern fields left out."""
     make_test_video(media_dir / "fb-usage.mp4", duration_s=4.0)
@@ -137,7 +129,7 @@ async def test_usage_ingest_benchmark_video_as_written(
         product_category="language_learning",
         market_cvr=0.05,  # 5% CVR
         market_longevity_days=30,  # Ran for 30 days
-        source_platform=source_platform,
+        source_platform="facebook_ad_library",
         avg_daily_clicks=1000,  # 1000 clicks/day
         hook_type="problem_agitation",  # Optional
         emotion="frustration",  # Optional
@@ -227,12 +219,26 @@ async def test_campaigns_engine_usage_examples(
     clip_ids = {clip.id for clip in clips}
     for d in response.decisions:
         assert d.video_asset_id == asset.video_asset_id and d.clip_id in clip_ids and 0 <= d.score <= 1
-    best = {d.platform: d for d in response.decisions}["instagram"]
+    # the seed's answer: decisions with video_asset_id, platform, clip_id, score, decided_at; campaign ids
+    assert all(isinstance(d.clip_id, uuid.UUID) and isinstance(d.decided_at, datetime) for d in response.decisions)
+    assert len(response.campaigns_created) == 3 and all(isinstance(c, uuid.UUID) for c in response.campaigns_created)
+    best_by_platform = {d.platform: d for d in response.decisions}
+    best = best_by_platform["instagram"]
     decision = await check_previously_selected_clip(asset.video_asset_id)
     assert isinstance(decision, BestClipOut)
     assert (decision.video_asset_id, decision.platform) == (asset.video_asset_id, "instagram")
     assert (decision.clip_id, decision.score) == (best.clip_id, pytest.approx(best.score))
     assert isinstance(decision.decided_at, datetime) or datetime.fromisoformat(decision.decided_at)
+
+    # what the orchestration left behind, through the read endpoints
+    detail = await client.get_video_asset(asset.video_asset_id)
+    assert (detail.clips_ready, {d.platform for d in detail.decisions}) == (len(clips), set(best_by_platform))
+    listed = await client.list_campaigns(video_asset_id=asset.video_asset_id)
+    assert {c.id for c in listed.items} == set(response.campaigns_created) and listed.total == 3
+    campaign = await client.get_campaign(response.campaigns_created[0])
+    assert campaign.status == "draft" and campaign.clip_id == best_by_platform[campaign.platform].clip_id
+    events = await client.list_ledger_events(entity_id=asset.video_asset_id, event_type="best_clip_selected")
+    assert {e.metadata["platform"] for e in events.items} == set(best_by_platform)
     printed = capsys.readouterr().out.splitlines()
     assert printed[:2] == ["No decision found - orchestrate first", "Created 3 campaigns"] and len(printed) == 6
     assert printed[-1] == f"Instagram best clip: {decision.clip_id} (score: {decision.score:.2f})"
