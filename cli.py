@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from settings import get_settings
+
+if TYPE_CHECKING:
+    from models.schemas.common import WorkflowStatus
 
 app = typer.Typer(
     help="ugc-engine: durable backend for UGC video ads (Temporal + FastAPI).",
@@ -80,15 +82,6 @@ def token(
     typer.echo(issue_token(get_settings(), sub, admin=admin, ttl_seconds=ttl))
 
 
-def _api_client(api_url: str | None, token: str | None) -> httpx.Client:
-    from api.auth import issue_token
-
-    settings = get_settings()
-    url = api_url or f"http://{settings.api_host}:{settings.api_port}"
-    bearer = token or issue_token(settings, "ugc-cli", admin=True, ttl_seconds=3600)
-    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {bearer}"}, timeout=600)
-
-
 @app.command("ingest-benchmark")
 def ingest_benchmark(
     name: Annotated[str, typer.Option(help="creative name")],
@@ -107,33 +100,32 @@ def ingest_benchmark(
     token: Annotated[str | None, typer.Option(envvar="UGC_TOKEN", help="admin JWT (default: minted locally)")] = None,
 ) -> None:
     """Ingest one market benchmark (URL or file) and follow its workflow to the end."""
-    from devstack.apiclient import ApiError, start_benchmark_ingest, wait_for_workflow
+    from devstack.apiclient import CLIENT_ERRORS, local_client, wait_with_progress
 
     if (url is None) == (file is None):
         raise typer.BadParameter("give exactly one of --url or --file")
-    fields = {
-        "creative_name": name, "product_category": category, "source_platform": platform, "market_cvr": cvr,
-        "market_longevity_days": days, "avg_daily_clicks": clicks, "hook_type": hook_type, "emotion": emotion,
-        "pacing": pacing, "target_audience_pain": pain,
-    }  # fmt: skip
     try:
-        with _api_client(api_url, token) as client:
-            started = start_benchmark_ingest(client, fields, url=url, file=file)
-            console.print(f"creative [bold]{started['creative_id']}[/] · workflow {started['workflow_id']}")
-            state = wait_for_workflow(client, started["workflow_id"])
-    except (ApiError, httpx.HTTPError) as exc:
+        with local_client(get_settings(), api_url, token) as client:
+            started = client.ingest_benchmark_video(
+                url, file_content=file, creative_name=name, product_category=category, source_platform=platform,
+                market_cvr=cvr, market_longevity_days=days, avg_daily_clicks=clicks, hook_type=hook_type,
+                emotion=emotion, pacing=pacing, target_audience_pain=pain,
+            )  # fmt: skip
+            console.print(f"creative [bold]{started.creative_id}[/] · workflow {started.workflow_id}")
+            state = wait_with_progress(client, started.workflow_id)
+    except CLIENT_ERRORS as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
     _print_outcome(state)
 
 
-def _print_outcome(state: dict[str, Any]) -> None:
-    if state["status"] != "COMPLETED":
-        failure = state.get("failure") or {}
-        console.print(f"[red]{state['status']}[/] {failure.get('type')}: {failure.get('message')}")
+def _print_outcome(state: WorkflowStatus) -> None:
+    if state.status != "COMPLETED":
+        failure = state.failure or {}
+        console.print(f"[red]{state.status}[/] {failure.get('type')}: {failure.get('message')}")
         raise typer.Exit(1)
     table = Table(show_header=False)
-    for key, value in (state.get("result") or {}).items():
+    for key, value in (state.result or {}).items():
         table.add_row(str(key), str(value))
     console.print(table)
 
@@ -154,13 +146,13 @@ def demo(
     api_url: Annotated[str | None, typer.Option("--api", help="API base URL (default: local)")] = None,
 ) -> None:
     """On a running stack (`make run`): the whole story, from benchmarks to draft campaigns."""
-    from devstack.apiclient import ApiError
+    from devstack.apiclient import CLIENT_ERRORS
     from devstack.demo import run_demo
 
     settings = get_settings()
     try:
         run_demo(settings, api_url or f"http://{settings.api_host}:{settings.api_port}")
-    except (ApiError, httpx.HTTPError) as exc:
+    except CLIENT_ERRORS as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
 
@@ -174,15 +166,12 @@ def recommend(
     token: Annotated[str | None, typer.Option(envvar="UGC_TOKEN", help="JWT (default: minted locally)")] = None,
 ) -> None:
     """Creative patterns ranked by Thompson Sampling (posterior mean, 95 % interval, P(best), evidence)."""
-    from devstack.apiclient import ApiError, check
+    from devstack.apiclient import CLIENT_ERRORS, local_client
 
-    params: dict[str, str | int] = {"product_category": category, "limit": limit}
-    if seed is not None:
-        params["seed"] = seed
     try:
-        with _api_client(api_url, token) as client:
-            body = check(client.get("/api/v1/patterns/recommendations", params=params))
-    except (ApiError, httpx.HTTPError) as exc:
+        with local_client(get_settings(), api_url, token) as client:
+            body = client.get_recommendations(category, limit=limit, seed=seed)
+    except CLIENT_ERRORS as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
     table = Table(
@@ -196,24 +185,24 @@ def recommend(
         "P(best)",
         "benchmark / client clicks",
         "credibility",
-        title=f"{category}: seed {body['seed']}, benchmark half-life {body['half_life_days']:.0f} days",
+        title=f"{category}: seed {body.seed}, benchmark half-life {body.half_life_days:.0f} days",
     )
-    for item in body["items"]:
-        p = item["pattern"]
-        low, high = item["credible_interval_95"]
+    for item in body.items:
+        p = item.pattern
+        low, high = item.credible_interval_95
         table.add_row(
-            str(item["rank"]),
-            p["hook_type"] or "-",
-            p["emotion"] or "-",
-            p["pacing"] or "-",
-            f"{item['thompson_draw']:.2%}",
-            f"{item['posterior_mean']:.2%}",
+            str(item.rank),
+            p.hook_type or "-",
+            p.emotion or "-",
+            p.pacing or "-",
+            f"{item.thompson_draw:.2%}",
+            f"{item.posterior_mean:.2%}",
             f"{low:.2%} – {high:.2%}",
-            f"{item['probability_best']:.1%}",
-            f"{item['benchmark_pseudo_clicks']:.0f} / {item['client_clicks']:.0f}",
-            f"{item['benchmark_credibility']:.0%}",
+            f"{item.probability_best:.1%}",
+            f"{item.benchmark_pseudo_clicks:.0f} / {item.client_clicks:.0f}",
+            f"{item.benchmark_credibility:.0%}",
         )
-    console.print(table if body["items"] else f"no pattern evidence for {category!r} yet")
+    console.print(table if body.items else f"no pattern evidence for {category!r} yet")
 
 
 @app.command("train-rules")
@@ -222,21 +211,74 @@ def train_rules(
     token: Annotated[str | None, typer.Option(envvar="UGC_TOKEN", help="admin JWT (default: minted locally)")] = None,
 ) -> None:
     """Refit each platform's rule weights from campaign results now (it also runs daily on a schedule)."""
-    from devstack.apiclient import ApiError, check
+    from devstack.apiclient import CLIENT_ERRORS, local_client
 
     try:
-        with _api_client(api_url, token) as client, console.status("training (TrainRulesWorkflow) ..."):
-            body = check(client.post("/api/v1/rules/train"))
-    except (ApiError, httpx.HTTPError) as exc:
+        with (
+            local_client(get_settings(), api_url, token) as client,
+            console.status("training (TrainRulesWorkflow) ..."),
+        ):
+            body = client.train_rules()
+    except CLIENT_ERRORS as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
     table = Table("platform", "outcome", "weights version", "held-out log-lik/click (current → new)", "train / test")
-    for r in body["results"]:
-        outcome = "[green]new version stored[/]" if r["improved"] else r["reason"]
-        version = f"{r['current_version']} → {r['new_version']}" if r["improved"] else str(r["current_version"])
-        scores = "-" if r["current_score"] is None else f"{r['current_score']:.5f} → {r['candidate_score']:.5f}"
-        table.add_row(r["platform"], outcome, version, scores, f"{r['n_train']} / {r['n_test']}")
+    for r in body.results:
+        outcome = "[green]new version stored[/]" if r.improved else r.reason
+        version = f"{r.current_version} → {r.new_version}" if r.improved else str(r.current_version)
+        scores = "-" if r.current_score is None else f"{r.current_score:.5f} → {r.candidate_score:.5f}"
+        table.add_row(r.platform, outcome, version, scores, f"{r.n_train} / {r.n_test}")
     console.print(table)
+
+
+@app.command()
+def upload(
+    file: Annotated[Path, typer.Argument(help="the video file", exists=True, dir_okay=False)],
+    asset: Annotated[bool, typer.Option("--asset", help="a video asset to cut into clips, not a creative")] = False,
+    name: Annotated[str | None, typer.Option(help="creative or asset name (default: the file's name)")] = None,
+    category: Annotated[str | None, typer.Option(help="product category, e.g. skincare")] = None,
+    tags: Annotated[str | None, typer.Option(help="comma-separated tags (creatives)")] = None,
+    wait: Annotated[bool, typer.Option(help="follow a video asset's clip workflow to its end")] = True,
+    api_url: Annotated[str | None, typer.Option("--api", help="API base URL (default: local)")] = None,
+    token: Annotated[str | None, typer.Option(envvar="UGC_TOKEN", help="JWT (default: minted locally)")] = None,
+) -> None:
+    """Upload a client video straight to storage in presigned parts (the API never carries its bytes)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    from devstack.apiclient import CLIENT_ERRORS, local_client, wait_with_progress
+
+    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    try:
+        with local_client(get_settings(), api_url, token, admin=False) as client:
+            with Progress(*columns, console=console, transient=True) as bar:
+                task = bar.add_task(file.name, total=file.stat().st_size)
+
+                def sent(done: int, total: int) -> None:
+                    bar.update(task, completed=done)
+
+                if asset:
+                    made = client.upload_video_asset_direct(
+                        file, name=name, product_category=category, on_progress=sent
+                    )
+                else:
+                    made = client.upload_client_video_direct(
+                        file,
+                        creative_name=name,
+                        product_category=category or "uncategorized",
+                        tags=[tag for tag in (tags or "").split(",") if tag.strip()],
+                        on_progress=sent,
+                    )
+            console.print(
+                f"{made.purpose.replace('_', ' ')} [bold]{made.creative_id or made.video_asset_id}[/]"
+                f" · workflow {made.workflow_id}"
+            )
+            if not (asset and wait):
+                return
+            state = wait_with_progress(client, made.workflow_id)
+    except CLIENT_ERRORS as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    _print_outcome(state)
 
 
 def main() -> None:

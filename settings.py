@@ -10,10 +10,18 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models.schemas.media import (
+    DEFAULT_MAX_DURATION_S,
+    DEFAULT_MAX_FPS,
+    DEFAULT_MAX_FRAMES,
+    DEFAULT_MAX_HEIGHT,
+    DEFAULT_MAX_WIDTH,
+)
+from storage.objects import R2_MAX_PRESIGN_SECONDS
+
 HMAC_ALGORITHMS = {"HS256"}
 ASYMMETRIC_ALGORITHMS = {"RS256", "ES256"}
 MIN_HMAC_SECRET_BYTES = 32
-R2_MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 
 # `ugc up` writes a generated local JWT secret and the local token audience and issuer to
 # <data_dir>/dev.env so every `ugc` command using the same data directory agrees on them; real
@@ -82,6 +90,12 @@ class Settings(BaseSettings):
     # --- ingestion ---
     benchmark_prior_max_clicks: float = Field(1000.0, gt=0, description="cap on a benchmark prior's pseudo-clicks")
     max_video_bytes: int = Field(500 * 1024 * 1024, gt=0)
+    # checked by the probe from the stream's header before a frame is decoded (README: media limits)
+    max_video_width: int = Field(DEFAULT_MAX_WIDTH, gt=0, description="displayed width, in pixels")
+    max_video_height: int = Field(DEFAULT_MAX_HEIGHT, gt=0, description="displayed height, in pixels")
+    max_video_duration_seconds: float = Field(DEFAULT_MAX_DURATION_S, gt=0)
+    max_video_fps: float = Field(DEFAULT_MAX_FPS, gt=0)
+    max_video_frames: int = Field(DEFAULT_MAX_FRAMES, gt=0)
     download_timeout_seconds: float = Field(30.0, gt=0, description="connect/read timeout per request")
     download_max_redirects: int = Field(5, ge=0, le=20)
     # NoDecode: a comma list (localhost,minio), not JSON like FRAME_TIMESTAMPS; see _comma_list
@@ -92,6 +106,13 @@ class Settings(BaseSettings):
     # S3's smallest part: with two parts in flight a transfer holds ~15 MB whatever the file size
     multipart_chunk_bytes: int = Field(5 * 1024 * 1024, ge=5 * 1024 * 1024)
     presign_expiration_seconds: int = Field(3600, gt=0)
+    # direct uploads: how long the presigned part URLs (and so the upload session) stay valid
+    direct_upload_expiration_seconds: int = Field(6 * 3600, gt=0, le=R2_MAX_PRESIGN_SECONDS)
+
+    # --- per-client daily caps (UTC days; admins are exempt) ---
+    daily_uploads_per_client: int = Field(200, ge=0, description="uploads started per client per day")
+    daily_upload_bytes_per_client: int = Field(20 * 1000**3, ge=0, description="bytes uploaded per client per day")
+    daily_analyses_per_client: int = Field(100, ge=0, description="paid analyses a client's reports may trigger")
 
     # --- learning ---
     benchmark_half_life_days: float = Field(180.0, gt=0, description="benchmark evidence halves in weight this often")
