@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 
 class LedgerEvent(BaseModel):
@@ -13,7 +13,8 @@ class LedgerEvent(BaseModel):
     event_type: str
     entity_type: str
     entity_id: str
-    metadata: dict[str, Any] = Field(validation_alias="meta")
+    # the row keeps it as `meta` (SQLAlchemy reserves `metadata`); the API and its client say `metadata`
+    metadata: dict[str, Any] = Field(validation_alias=AliasChoices("meta", "metadata"))
     created_at: datetime
 
 
