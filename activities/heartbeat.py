@@ -39,14 +39,15 @@ class ThreadWork:
 
 
 @asynccontextmanager
-async def heartbeating(detail: str, every_s: float = HEARTBEAT_EVERY_S) -> AsyncIterator[ThreadWork]:
-    """Heartbeat every few seconds while the body runs (threads, uploads, anything it awaits)."""
+async def heartbeating(detail: str, every_s: float | None = None) -> AsyncIterator[ThreadWork]:
+    """Heartbeat every few seconds (HEARTBEAT_EVERY_S) while the body runs (threads, uploads, anything it awaits)."""
     work = ThreadWork(detail)
+    period = every_s or HEARTBEAT_EVERY_S
 
     async def beat() -> None:
         while True:
             activity.heartbeat(work.detail)
-            await asyncio.sleep(every_s)
+            await asyncio.sleep(period)
 
     task = asyncio.create_task(beat())
     try:

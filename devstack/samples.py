@@ -198,17 +198,27 @@ def make_test_video(
     height: int = 568,
     audio: bool = True,
     faststart: bool = True,
+    rotation: int = 0,
 ) -> Path:
-    """A small valid MP4; faststart=False leaves the moov atom at the end (truncation then breaks it)."""
+    """A small valid MP4; faststart=False leaves the moov atom at the end (truncation then breaks it).
+
+    rotation (counter-clockwise degrees) stores width x height pixels plus a display rotation, as phones do.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     args = ["-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r={FPS}:d={duration_s}"]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={duration_s}", *_AAC]
-    args += ["-t", str(duration_s), *_video_codec_args(), "-pix_fmt", "yuv420p"]
-    if faststart:
-        args += ["-movflags", "+faststart"]
-    _run([*args, str(path)])
+    mux = ["-movflags", "+faststart"] if faststart else []
+    args += ["-t", str(duration_s), *_video_codec_args(), "-pix_fmt", "yuv420p", *mux]
+    if not rotation:
+        _run([*args, str(path)])
+        return path
+    # encoding would turn the pixels instead: the matrix is set on a stream copy
+    plain = path.with_name(f".{path.stem}-unrotated{path.suffix}")
+    _run([*args, str(plain)])
+    _run(["-display_rotation", str(rotation), "-i", str(plain), "-c", "copy", *mux, str(path)])
+    plain.unlink()
     return path
 
 

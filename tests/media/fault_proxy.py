@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 # FFmpeg's HTTP client names itself Lavf/<version>: its reads, not boto's, are the ones a probe makes
 FFMPEG_AGENT = "Lavf/"
+CUT_SHORT = -1
 
 
 @dataclass
@@ -34,7 +36,8 @@ class Faults:
 
     count: int = 0
     skip: int = 0
-    status: int = 503  # 0 drops the connection without an answer
+    status: int = 503  # 0 drops the connection without an answer; CUT_SHORT sends half the body, then hangs up
+    delay_s: float = 0.0  # every matching request waits this long first (a stalled storage)
     matching: Callable[[Request], bool] = lambda request: True
     seen: list[Request] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -44,6 +47,10 @@ class Faults:
         with self.lock:
             if not self.matching(request):
                 return None
+            delay = self.delay_s
+        if delay:
+            time.sleep(delay)
+        with self.lock:
             if self.skip > 0:
                 self.skip -= 1
                 return None
@@ -52,14 +59,21 @@ class Faults:
                 return self.status
             return None
 
-    def fail(self, count: int, *, status: int = 503, skip: int = 0, ffmpeg_only: bool = False) -> None:
+    def fail(
+        self, count: int, *, status: int = 503, skip: int = 0, ffmpeg_only: bool = False, delay_s: float = 0.0
+    ) -> None:
         with self.lock:
-            self.count, self.skip, self.status = count, skip, status
+            self.seen.clear()
+            self.count, self.skip, self.status, self.delay_s = count, skip, status, delay_s
             self.matching = (lambda r: r.agent.startswith(FFMPEG_AGENT)) if ffmpeg_only else (lambda r: True)
+
+    def ffmpeg_answers(self) -> list[int]:
+        """The statuses FFmpeg's requests got, in order (0: dropped)."""
+        return [r.answered for r in self.seen if r.agent.startswith(FFMPEG_AGENT)]
 
 
 class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as FFmpeg's range reads use it
+    protocol_version = "HTTP/1.0"
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -82,6 +96,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str) -> None:
         request = Request(method, self.path, self.headers.get("User-Agent", ""), 200)
+        if self.headers.get("Expect", "").lower() == "100-continue":  # boto waits for it before a body
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.wfile.flush()
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         failure = self.server.faults.decide(request)
         self.server.faults.seen.append(request)
@@ -89,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
             request.answered = 0
             self.close_connection = True
             return
-        if failure is not None:
+        if failure is not None and failure != CUT_SHORT:
             request.answered = failure
             self._answer(failure, {"Content-Type": "text/plain"}, b"storage is restarting\n", method)
             return
@@ -97,8 +114,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers, payload = self._forward(method, body)
         else:
             status, headers, payload = self._file(method)
-        request.answered = status
-        self._answer(status, headers, payload, method)
+        request.answered = failure or status
+        self._answer(status, headers, payload, method, cut_short=failure == CUT_SHORT)
 
     def _forward(self, method: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         # path, query and Host unchanged: a presigned or SigV4-signed request still verifies upstream
@@ -109,7 +126,9 @@ class _Handler(BaseHTTPRequestHandler):
         answer = connection.getresponse()
         payload = answer.read()
         connection.close()
-        kept = {k: v for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP | {"content-length"}}
+        # a HEAD's length is the object's, not its (empty) body's
+        dropped = HOP_BY_HOP | ({"content-length"} if method != "HEAD" else set())
+        kept = {k: v for k, v in answer.getheaders() if k.lower() not in dropped}
         return answer.status, kept, payload
 
     def _file(self, method: str) -> tuple[int, dict[str, str], bytes]:
@@ -123,18 +142,25 @@ class _Handler(BaseHTTPRequestHandler):
         if not found:
             return 200, headers, data
         start = int(found[1] or 0)
+        if start >= len(data):  # as S3 answers a range past the end
+            return 416, {"Content-Range": f"bytes */{len(data)}"}, b""
         end = min(int(found[2]) if found[2] else len(data) - 1, len(data) - 1)
         headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
         return 206, headers, data[start : end + 1]
 
-    def _answer(self, status: int, headers: dict[str, str], payload: bytes, method: str) -> None:
+    def _answer(
+        self, status: int, headers: dict[str, str], payload: bytes, method: str, cut_short: bool = False
+    ) -> None:
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
+        if not any(key.lower() == "content-length" for key in headers):
+            self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if method != "HEAD":
-            self.wfile.write(payload)
+            self.wfile.write(payload[: len(payload) // 2] if cut_short else payload)
+        if cut_short:
+            self.close_connection = True
 
 
 class _Server(ThreadingHTTPServer):
