@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RetryConfig
 
 from api.errors import install_error_handlers
 from api.routes import (
@@ -26,6 +27,10 @@ from api.routes import (
 from clients import require, s3_client
 from models.db import make_engine, make_sessionmaker
 from settings import Settings, get_settings
+
+# a request retries an unreachable Temporal for about 2 s (a supervised restart takes ~1 s), then answers
+# 503; the SDK's default of 10 retries up to 5 s apart would hold every caller ~10 s during an outage
+TEMPORAL_RETRY = RetryConfig(max_interval_millis=1000, max_elapsed_time_millis=3000, max_retries=6)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 namespace=settings.temporal_namespace,
                 data_converter=pydantic_data_converter,
                 lazy=True,
+                retry_config=TEMPORAL_RETRY,
             )
             app.state.s3 = await stack.enter_async_context(s3_client(settings))
             yield
