@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     s3_port: int = 8333
     postgres_port: int = 0  # 0: pgserver's Unix socket only
 
+    # --- API ---
+    api_workflow_wait_seconds: float = Field(
+        30.0, gt=0, le=600, description="how long a request waits for a workflow it runs before answering 202"
+    )
+
     # --- ingestion ---
     benchmark_prior_max_clicks: float = Field(1000.0, gt=0, description="cap on a benchmark prior's pseudo-clicks")
     max_video_bytes: int = Field(500 * 1024 * 1024, gt=0)
