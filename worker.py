@@ -75,7 +75,7 @@ async def _database_workers(
             log.info("created the daily rule-engine training schedule (%s)", settings.training_cron)
     if "media" in names:
         slots = settings.media_concurrency or os.cpu_count() or 2
-        activities = media_activities(sessionmaker, s3)
+        activities = media_activities(sessionmaker, s3, settings)
         workers.append(_worker(client, "media", grace, activities=activities, max_concurrent_activities=slots))
     return workers
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
     from types_aiobotocore_s3 import S3Client
 
+    from models.schemas.media import MediaLimits
+
 Activities = list[Callable[..., Any]]
 
 
@@ -90,15 +92,34 @@ def main_activities(
     ]
 
 
-def media_activities(sessionmaker: async_sessionmaker[AsyncSession], s3: S3Client) -> Activities:
-    """ugc-media: FFmpeg probing, frames, local analysis, shot detection and clip cutting."""
+def media_limits(settings: Settings) -> MediaLimits:
+    """The largest video the media steps accept (MAX_VIDEO_*)."""
+    from models.schemas.media import MediaLimits
+
+    return MediaLimits(
+        max_width=settings.max_video_width,
+        max_height=settings.max_video_height,
+        max_duration_s=settings.max_video_duration_seconds,
+        max_fps=settings.max_video_fps,
+        max_frames=settings.max_video_frames,
+    )
+
+
+def media_activities(
+    sessionmaker: async_sessionmaker[AsyncSession], s3: S3Client, settings: Settings | None = None
+) -> Activities:
+    """ugc-media: FFmpeg probing, frames, local analysis, shot detection and clip cutting.
+
+    The media limits come from `settings`; without them, the defaults (the same as the settings' defaults).
+    """
     from activities.clip_media import ClipMediaActivities
     from activities.media import MediaActivities
     from activities.vision import VisionActivities
 
-    media = MediaActivities(s3)
+    limits = media_limits(settings) if settings is not None else None
+    media = MediaActivities(s3, limits)
     vision = VisionActivities(s3, sessionmaker, None)
-    clip_media = ClipMediaActivities(s3)
+    clip_media = ClipMediaActivities(s3, limits)
     return [
         media.probe_video,
         media.extract_frames,

@@ -18,7 +18,7 @@ from domain.rules import ClipFeatures
 from media.faces import FaceDetectorUnavailable, detect_faces, face_detector_available
 from media.ffmpeg_cli import ffmpeg, input_args, run, tail, unavailable_reason
 from media.local_analyzer import measure_video, pacing_label
-from media.source import OPEN_TIMEOUT_S, ShouldStop, unavailable
+from media.source import ENCODER_THREADS, OPEN_TIMEOUT_S, ShouldStop, unavailable
 from models.schemas.media import MediaLimits
 
 DEFAULT_MAX_EDGE = 1080
@@ -93,6 +93,7 @@ def cut_clip(
         "0:a:0?",
     ]
     args += ["-sn", "-dn", "-map_metadata", "-1", "-vf", clip_filter(vertical_crop, max_edge), *video_codec_args()]
+    args += ["-threads", str(ENCODER_THREADS)]
     args += ["-c:a", "aac", "-b:a", "128k"]
     return _to_mp4(args, source, Path(dest), (start_s, end_s), heartbeat, timeout_s, should_stop)
 

@@ -19,7 +19,7 @@ from media.local_analyzer import (
     _VideoStats,
     detect_cuts,
 )
-from media.source import ShouldStop, check_stop, displayed_size, open_video
+from media.source import ENCODER_THREADS, ShouldStop, check_stop, displayed_size, open_video
 from models.schemas.media import MediaLimits
 
 # the crop is a deliverable encoded once for all its clips: x264's fastest preset, the old per-clip CRF
@@ -171,6 +171,7 @@ class _Pass:
         self.enc.width, self.enc.height = size
         # frame threads, as the ffmpeg CLI has them: PyAV's default (slices) leaves half of x264 idle
         self.enc.pix_fmt, self.enc.codec_context.thread_type = "yuv420p", "AUTO"
+        self.enc.codec_context.thread_count = ENCODER_THREADS
         self.enc.codec_context.time_base = self.video.time_base  # frames keep the source's timestamps
         self.enc.codec_context.gop_size = max(1, round(KEYFRAME_EVERY_S * float(rate)))
         self.out_audio = self.out.add_stream_from_template(self.audio) if self.audio is not None else None

@@ -37,6 +37,8 @@ RANGE_READ_OPTIONS = {
 # each frame thread holds about two frames: FFmpeg's default (one per core + 1, up to 16) would make a
 # decoder's memory grow with the machine; the media queue runs one activity per core anyway
 DECODER_THREADS = min(4, (os.cpu_count() or 1) + 1)
+# x264's own default (1.5 per core) capped likewise: each encoder thread holds frames of its own
+ENCODER_THREADS = min(4, max(1, (os.cpu_count() or 1) * 3 // 2))
 
 # FFmpeg reports a failed read mid-file as the end of the file or as invalid data; only its protocol's log
 # lines tell the network apart. Captured per thread; outside a capture its warnings stay out of the log, as

@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from media import local_analyzer as la
 from devstack.samples import CUT_SECONDS, SAMPLE_ADS, SampleAd, make_sample_video, make_test_video
+from media import local_analyzer as la
 from models.schemas.analysis import CreativeInsights, Frame, FrameLabel
 
 # (sample ad, shortened duration): kept short so rendering all four takes a few seconds
