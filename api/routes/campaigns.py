@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from temporalio.client import WorkflowFailureError
 from temporalio.common import WorkflowIDConflictPolicy
@@ -14,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import InvalidInput, NotFound
 from api.routes.video_assets import owned_asset
+from api.routes.workflows import STILL_RUNNING_RESPONSE, result_or_running
 from domain.platforms import UnknownPlatform, parse_platform
 from models.schemas.campaigns import (
     BestClipOut,
@@ -31,11 +33,12 @@ router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 @router.post(
     "/orchestrate",
     response_model=OrchestrateCampaignResponse,
-    summary="Pick each platform's best READY clip and make draft campaigns (waits for the workflow)",
+    summary="Pick each platform's best READY clip and make draft campaigns (waits for the workflow, else 202)",
+    responses=STILL_RUNNING_RESPONSE,
 )
 async def orchestrate(
     body: OrchestrateRequest, user: CurrentUser, session: SessionDep, settings: SettingsDep, temporal: TemporalDep
-) -> OrchestrateCampaignResponse:
+) -> OrchestrateCampaignResponse | JSONResponse:
     try:
         platforms = list(dict.fromkeys(parse_platform(name) for name in body.platforms))
     except UnknownPlatform as exc:
@@ -53,22 +56,23 @@ async def orchestrate(
         raise InvalidInput([{"field": "video_asset_id", "message": reason}])
     await session.commit()  # release the connection while the workflow runs
     request_id = body.request_id or uuid.uuid4().hex
+    handle = await temporal.start_workflow(
+        OrchestrateCampaignsWorkflow.run,
+        OrchestrateCampaignsInput(
+            video_asset_id=asset.id,
+            platforms=platforms,
+            request_id=request_id,
+            daily_budget_cents=body.daily_budget_cents,
+            budget_min_share=settings.budget_min_share,
+            half_life_days=settings.benchmark_half_life_days,
+        ),
+        id=orchestrate_workflow_id(asset.id, request_id),
+        task_queue=TASK_QUEUE_MAIN,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        memo={"owner_id": asset.owner_id, "video_asset_id": str(asset.id)},
+    )
     try:
-        return await temporal.execute_workflow(
-            OrchestrateCampaignsWorkflow.run,
-            OrchestrateCampaignsInput(
-                video_asset_id=asset.id,
-                platforms=platforms,
-                request_id=request_id,
-                daily_budget_cents=body.daily_budget_cents,
-                budget_min_share=settings.budget_min_share,
-                half_life_days=settings.benchmark_half_life_days,
-            ),
-            id=orchestrate_workflow_id(asset.id, request_id),
-            task_queue=TASK_QUEUE_MAIN,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            memo={"owner_id": asset.owner_id, "video_asset_id": str(asset.id)},
-        )
+        return await result_or_running(handle, settings.api_workflow_wait_seconds)
     except WorkflowFailureError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError) or isinstance(cause.__cause__, ApplicationError):

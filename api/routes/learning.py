@@ -7,10 +7,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
 from api.reports import count_once
+from api.routes.workflows import STILL_RUNNING_RESPONSE, result_or_running
 from api.services.recommendations import recommend
 from models.schemas.learning import (
     CampaignResultReport,
@@ -80,13 +82,17 @@ async def campaign_results(
 @router.post(
     "/api/v1/rules/train",
     response_model=TrainRulesOutput,
-    summary="Refit each platform's rule weights now (admin); also runs daily on a Temporal schedule",
+    summary="Refit each platform's rule weights now (admin; waits for the workflow, else 202); also runs daily",
+    responses=STILL_RUNNING_RESPONSE,
 )
-async def train_rules(admin: AdminUser, settings: SettingsDep, temporal: TemporalDep) -> TrainRulesOutput:
-    return await temporal.execute_workflow(
+async def train_rules(
+    admin: AdminUser, settings: SettingsDep, temporal: TemporalDep
+) -> TrainRulesOutput | JSONResponse:
+    handle = await temporal.start_workflow(
         TrainRulesWorkflow.run,
         TrainRulesInput(l2=settings.training_l2, min_improvement=settings.training_min_improvement),
         id=f"train-rules-manual-{uuid.uuid4().hex[:12]}",
         task_queue=TASK_QUEUE_MAIN,
         memo={"owner_id": admin.id},
     )
+    return await result_or_running(handle, settings.api_workflow_wait_seconds)
