@@ -11,6 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from api.errors import RETRY_AFTER_SECONDS
+
 router = APIRouter(tags=["health"])
 
 CHECK_TIMEOUT_SECONDS = 3.0
@@ -53,5 +55,9 @@ async def healthz(request: Request) -> JSONResponse:
             "error": "service_unavailable",
             "detail": f"failing: {', '.join(failing)}",
         }
-        return JSONResponse({**body, "components": components}, status_code=503)
+        return JSONResponse(
+            {**body, "components": components},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     return JSONResponse({"status": "ok", "components": components})
