@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import make_url
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig
@@ -30,12 +32,18 @@ from api.routes import (
     workflows,
 )
 from clients import require, s3_client
-from models.db import make_engine, make_sessionmaker
+from models.db import async_url, make_engine, make_sessionmaker
 from settings import Settings, get_settings
 
 # a request retries an unreachable Temporal for about 2 s (a supervised restart takes ~1 s), then answers
 # 503; the SDK's default of 10 retries up to 5 s apart would hold every caller ~10 s during an outage
 TEMPORAL_RETRY = RetryConfig(max_interval_millis=1000, max_elapsed_time_millis=3000, max_retries=6)
+READ_POOL_SIZE = 5  # asyncpg connections for ReadPool, beside the SQLAlchemy engine's pool
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The database URL as asyncpg takes it (postgresql://, a Unix socket kept in the `host` query)."""
+    return make_url(async_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,6 +59,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.settings = settings
             app.state.engine = engine
             app.state.sessionmaker = make_sessionmaker(engine)
+            # min_size 0: connections are made on first use, so the API starts while the database is down
+            read_pool = await asyncpg.create_pool(
+                asyncpg_dsn(require(settings.database_url, "DATABASE_URL")),
+                min_size=0,
+                max_size=READ_POOL_SIZE,
+                timeout=5,
+                command_timeout=30,
+            )
+            stack.push_async_callback(read_pool.close)
+            app.state.read_pool = read_pool
             # lazy: the API starts (and /healthz reports 503) even while Temporal is down
             app.state.temporal = await Client.connect(
                 require(settings.temporal_address, "TEMPORAL_ADDRESS"),

@@ -7,9 +7,8 @@ import uuid
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
-from api.creatives_access import visible_creative
-from api.deps import CurrentUser, S3Dep, SessionDep, SettingsDep, TemporalDep
-from api.errors import NotFound
+from api.creatives_access import visible_creative, watchable_video
+from api.deps import CurrentUser, ReadPool, S3Dep, SessionDep, SettingsDep, TemporalDep
 from api.services.caps import charge_upload, correct_upload_bytes
 from api.services.uploads import create_client_creative
 from api.uploads import multipart_doc, read_form, refuse_declared_oversize, store_private_video
@@ -64,27 +63,23 @@ async def upload_creative(
     summary="A URL to watch the video: public for a benchmark, presigned for the owner's private video",
 )
 async def video_access(
-    creative_id: uuid.UUID, user: CurrentUser, session: SessionDep, settings: SettingsDep, s3: S3Dep
+    creative_id: uuid.UUID, user: CurrentUser, db: ReadPool, settings: SettingsDep, s3: S3Dep
 ) -> VideoAccess:
-    creative = await session.get(Creative, creative_id)
-    if creative is None or creative.video_key is None or creative.status == "failed":
-        raise NotFound("no such creative")
-    if creative.is_public and creative.is_benchmark:
-        public = settings.public_video_url(ObjectRef.parse(creative.video_key).key)
+    video = await watchable_video(db, creative_id, user)  # another user's answers like a missing one
+    if video.public_benchmark:
+        public = settings.public_video_url(ObjectRef.parse(video.video_key).key)
         return VideoAccess(
-            creative_id=creative.id,
-            creative_name=creative.name,
+            creative_id=video.id,
+            creative_name=video.name,
             video_url=public,
             is_public=True,
             expires_in=None,
         )
-    if creative.owner_id != user.id:
-        raise NotFound("no such creative")  # the same answer as a missing one: nothing leaks
     expires = settings.presign_expiration_seconds
-    url = await generate_client_video_access_url(s3, creative.video_key, expires)
+    url = await generate_client_video_access_url(s3, video.video_key, expires)
     return VideoAccess(
-        creative_id=creative.id,
-        creative_name=creative.name,
+        creative_id=video.id,
+        creative_name=video.name,
         video_url=url,
         is_public=False,
         expires_in=expires,
