@@ -43,7 +43,32 @@ async def _s3(request: Request) -> None:
         await request.app.state.s3.head_bucket(Bucket=bucket)
 
 
-@router.get("/healthz", summary="Liveness of every backing service")
+_HEALTH_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "every backing service answers",
+        "content": {
+            "application/json": {
+                "example": {"status": "ok", "components": {"database": "ok", "temporal": "ok", "s3": "ok"}}
+            }
+        },
+    },
+    503: {
+        "description": "a backing service is down; `detail` names it, `Retry-After` says when to look again",
+        "content": {
+            "application/json": {
+                "example": {
+                    "status": "unavailable",
+                    "error": "service_unavailable",
+                    "detail": "failing: temporal",
+                    "components": {"database": "ok", "temporal": "timeout", "s3": "ok"},
+                }
+            }
+        },
+    },
+}
+
+
+@router.get("/healthz", summary="Liveness of every backing service", responses=_HEALTH_DOC)
 async def healthz(request: Request) -> JSONResponse:
     names = ("database", "temporal", "s3")
     results = await asyncio.gather(_check(_database(request)), _check(_temporal(request)), _check(_s3(request)))

@@ -67,6 +67,26 @@ class BenchmarkFields(BaseModel):
 class BenchmarkFromUrl(BenchmarkFields):
     """POST /api/v1/benchmarks as JSON: the video is fetched from an http(s) URL."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "video_url": "https://cdn.example.com/ads/glow-serum.mp4",
+                    "creative_name": "Glow serum",
+                    "product_category": "skincare",
+                    "source_platform": "facebook_ad_library",
+                    "market_cvr": 0.05,
+                    "market_longevity_days": 30,
+                    "avg_daily_clicks": 1000,
+                    "hook_type": "question",
+                    "emotion": "curiosity",
+                    "pacing": "fast",
+                    "target_audience_pain": "dull skin",
+                }
+            ]
+        }
+    )
+
     video_url: Annotated[str, Field(min_length=8, max_length=2000)]
     creative_id: uuid.UUID | None = Field(None, description="caller-made id; repeating it repeats nothing")
 
@@ -154,6 +174,41 @@ class BenchmarkOut(BaseModel):
 
 
 class BenchmarkPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "creative_id": "6f1c0a52-3d2e-4f7b-9a51-0c8e2b7d4a10",
+                            "creative_name": "Glow serum",
+                            "product_category": "skincare",
+                            "source_platform": "facebook_ad_library",
+                            "market_cvr": 0.05,
+                            "market_longevity_days": 30,
+                            "avg_daily_clicks": 1000.0,
+                            "hook_type": "question",
+                            "emotion": "curiosity",
+                            "pacing": "fast",
+                            "target_audience_pain": "dull skin",
+                            "bayesian_alpha": 51.0,
+                            "bayesian_beta": 951.0,
+                            "prior_mean": 0.0509,
+                            "video_url": "https://pub-0123456789abcdef.r2.dev/benchmarks/6f1c0a52-3d2e-4f7b-9a51-0c8e2b7d4a10.mp4",
+                            "duration_s": 15.0,
+                            "width": 1080,
+                            "height": 1920,
+                            "analysis_status": "done",
+                        }
+                    ],
+                    "total": 1,
+                    "limit": 20,
+                    "offset": 0,
+                }
+            ]
+        }
+    )
+
     items: list[BenchmarkOut]
     total: int
     limit: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -20,11 +20,38 @@ class Done(BaseModel):
 
 
 class WorkflowStarted(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "creative_id": "0d4b8f3e-91a7-4c55-8e2f-6a1d3c9b7e21",
+                    "workflow_id": "creative-0d4b8f3e-91a7-4c55-8e2f-6a1d3c9b7e21",
+                }
+            ]
+        }
+    )
+
     creative_id: uuid.UUID
     workflow_id: str
 
 
 class WorkflowStatus(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "workflow_id": "ingest-benchmark-6f1c0a52-3d2e-4f7b-9a51-0c8e2b7d4a10",
+                    "run_id": "0193a1f2-7c4e-7b10-9d2a-5e6f7a8b9c0d",
+                    "workflow_type": "IngestBenchmarkWorkflow",
+                    "status": "COMPLETED",
+                    "progress": None,
+                    "result": {"creative_id": "6f1c0a52-3d2e-4f7b-9a51-0c8e2b7d4a10", "status": "ready"},
+                    "failure": None,
+                }
+            ]
+        }
+    )
+
     workflow_id: str
     run_id: str | None
     workflow_type: str
@@ -35,6 +62,10 @@ class WorkflowStatus(BaseModel):
 
 
 class WorkflowSignalled(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"workflow_id": "creative-6f1c0a52-3d2e-4f7b-9a51-0c8e2b7d4a10"}]}
+    )
+
     workflow_id: str
 
 
@@ -44,6 +75,12 @@ MAX_EVENT_COUNT = 10**9
 
 class PerformanceReport(BaseModel):
     """Deltas since the last report; `event_id` makes a retried report count once."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"event_id": "2026-11-30-tiktok-ad-7", "impressions": 1200, "clicks": 48, "conversions": 3}]
+        }
+    )
 
     event_id: Annotated[str, Field(min_length=1, max_length=200)]
     impressions: int = Field(0, ge=0, le=MAX_EVENT_COUNT)

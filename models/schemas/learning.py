@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from models.schemas.common import PerformanceReport
 
@@ -12,6 +12,20 @@ CampaignResultReport = PerformanceReport
 
 
 class CampaignResults(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "campaign_id": "9a2f6c14-5e7b-4d83-b0a9-1f3e8c7d2b56",
+                    "counted": True,
+                    "impressions": 12000,
+                    "clicks": 480,
+                    "conversions": 19,
+                }
+            ]
+        }
+    )
+
     campaign_id: uuid.UUID
     counted: bool
     impressions: int
@@ -41,6 +55,33 @@ class PatternRecommendation(BaseModel):
 
 
 class Recommendations(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "product_category": "skincare",
+                    "seed": 7,
+                    "half_life_days": 180.0,
+                    "evidence_scope": "benchmarks + client me",
+                    "items": [
+                        {
+                            "rank": 1,
+                            "pattern": {"hook_type": "question", "emotion": "curiosity", "pacing": "fast"},
+                            "thompson_draw": 0.061,
+                            "posterior_mean": 0.052,
+                            "credible_interval_95": [0.041, 0.064],
+                            "probability_best": 0.58,
+                            "benchmark_pseudo_clicks": 1410.0,
+                            "client_clicks": 300.0,
+                            "benchmark_credibility": 1.0,
+                            "rows": 4,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     product_category: str
     seed: int
     half_life_days: float
@@ -95,4 +136,37 @@ class TrainPlatformOutput(BaseModel):
 
 
 class TrainRulesOutput(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "results": [
+                        {
+                            "platform": "tiktok",
+                            "improved": True,
+                            "reason": "held-out log-likelihood improved",
+                            "current_version": 1,
+                            "new_version": 2,
+                            "current_score": -0.2113,
+                            "candidate_score": -0.2051,
+                            "n_train": 48,
+                            "n_test": 12,
+                            "weights": {
+                                "aspect": 0.111,
+                                "duration": 0.102,
+                                "resolution": 0.111,
+                                "audio": 0.111,
+                                "pacing": 0.089,
+                                "dynamic_start": 0.111,
+                                "early_face": 0.111,
+                                "loudness": 0.094,
+                                "pattern_cvr": 0.046,
+                            },
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
     results: list[TrainPlatformOutput]

@@ -56,10 +56,39 @@ class _DirectUpload(BaseModel):
 
 
 class StartCreativeUpload(_DirectUpload, CreativeUploadFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "purpose": "creative",
+                    "creative_name": "Morning routine",
+                    "product_category": "skincare",
+                    "tags": ["ugc", "spring"],
+                    "filename": "morning-routine.mp4",
+                    "size_bytes": 48213504,
+                }
+            ]
+        }
+    )
+
     purpose: Literal["creative"]
 
 
 class StartVideoAssetUpload(_DirectUpload, VideoAssetUploadFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "purpose": "video_asset",
+                    "name": "Spring launch",
+                    "product_category": "skincare",
+                    "filename": "spring-launch.mov",
+                    "size_bytes": 734003200,
+                }
+            ]
+        }
+    )
+
     purpose: Literal["video_asset"]
 
 
@@ -72,6 +101,34 @@ class UploadPartUrl(BaseModel):
 
 
 class UploadStarted(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "upload_id": "5e8d2c47-a1b9-4f36-8c0e-2d7a6b9f1e43",
+                    "purpose": "creative",
+                    "size_bytes": 48213504,
+                    "part_size": 16777216,
+                    "expires_at": "2026-11-30T15:05:09Z",
+                    "parts": [
+                        {
+                            "part_number": 1,
+                            "url": "https://storage.example.com/client-assets/uploads/5e8d2c47-a1b9-4f36-8c0e-2d7a6b9f1e43?partNumber=1&uploadId=2~abc&X-Amz-Signature=...",
+                        },
+                        {
+                            "part_number": 2,
+                            "url": "https://storage.example.com/client-assets/uploads/5e8d2c47-a1b9-4f36-8c0e-2d7a6b9f1e43?partNumber=2&uploadId=2~abc&X-Amz-Signature=...",
+                        },
+                        {
+                            "part_number": 3,
+                            "url": "https://storage.example.com/client-assets/uploads/5e8d2c47-a1b9-4f36-8c0e-2d7a6b9f1e43?partNumber=3&uploadId=2~abc&X-Amz-Signature=...",
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     upload_id: uuid.UUID
     purpose: Purpose
     size_bytes: int
@@ -88,10 +145,38 @@ class CompletedPart(BaseModel):
 class CompleteUpload(BaseModel):
     """The ETags the part PUTs answered; when given they must match what the store holds."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "parts": [
+                        {"part_number": 1, "etag": '"9b2cf535f27731c974343645a3985328"'},
+                        {"part_number": 2, "etag": '"1f3870be274f6c49b3e31a0c6728957f"'},
+                        {"part_number": 3, "etag": '"c4ca4238a0b923820dcc509a6f75849b"'},
+                    ]
+                }
+            ]
+        }
+    )
+
     parts: list[CompletedPart] | None = Field(None, max_length=10_000)
 
 
 class UploadCompleted(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "upload_id": "5e8d2c47-a1b9-4f36-8c0e-2d7a6b9f1e43",
+                    "purpose": "creative",
+                    "creative_id": "0d4b8f3e-91a7-4c55-8e2f-6a1d3c9b7e21",
+                    "video_asset_id": None,
+                    "workflow_id": "creative-0d4b8f3e-91a7-4c55-8e2f-6a1d3c9b7e21",
+                }
+            ]
+        }
+    )
+
     upload_id: uuid.UUID
     purpose: Purpose
     creative_id: uuid.UUID | None = None
