@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.frames
 	$(BIN)/python -m bench.clips
 	$(BIN)/python -m bench.bandit
+	$(BIN)/python -m bench.api_hot_path  # needs wrk (apt-get install wrk)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
