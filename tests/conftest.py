@@ -7,6 +7,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -149,3 +150,13 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def file_server(media_dir: Path) -> Iterator[str]:
     with serve_directory(media_dir) as url:
         yield url
+
+
+@pytest.fixture
+async def db(stack_settings: Settings) -> AsyncIterator[Any]:
+    """A session factory on the stack's database, for arranging and inspecting rows."""
+    from models.db import make_sessionmaker
+
+    engine = make_engine(stack_settings.database_url or "", pool_size=2)
+    yield make_sessionmaker(engine)
+    await engine.dispose()

@@ -22,6 +22,7 @@ from ugc_client.errors import (
     UgcClientError,
     Unauthorized,
     UnsupportedMediaType,
+    WorkflowFailed,
     WorkflowTimeout,
 )
 
@@ -39,5 +40,6 @@ __all__ = [
     "UgcClientError",
     "Unauthorized",
     "UnsupportedMediaType",
+    "WorkflowFailed",
     "WorkflowTimeout",
 ]

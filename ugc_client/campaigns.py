@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import TypeAdapter
 
 from models.schemas.campaigns import BestClipOut, CampaignOut, CampaignPage, OrchestrateCampaignResponse, VideoAssetOut
 from models.schemas.clips import ClipOut, ClipRegistration, VideoAssetCreated
+from models.schemas.common import WorkflowStatus
 from models.schemas.learning import CampaignResults, Recommendations, TrainRulesOutput
 from models.schemas.ledger import LedgerPage
-from ugc_client.endpoints import Id
-from ugc_client.errors import NotFound
+from ugc_client.endpoints import Id, wait_for_workflow
+from ugc_client.errors import NotFound, WorkflowFailed
 from ugc_client.plans import Call, FileContent, Plan, given, multipart, returns, upload_part
+
+T = TypeVar("T")
 
 
 def upload_video_asset(
@@ -41,10 +48,11 @@ def orchestrate_campaigns_for_video(
     *,
     daily_budget_cents: int | None = None,
     request_id: str | None = None,
-) -> Call[OrchestrateCampaignResponse]:
+) -> Plan[OrchestrateCampaignResponse]:
     """POST /campaigns/orchestrate: each platform's best READY clip and a draft campaign for it.
 
     `platforms` defaults to the API's (tiktok, instagram, youtube); the same `request_id` repeats nothing.
+    When the API stops waiting (202), the workflow is polled to its end.
     """
     body = given(
         {
@@ -54,7 +62,11 @@ def orchestrate_campaigns_for_video(
             "request_id": request_id,
         }
     )
-    return Call("POST", "/campaigns/orchestrate", returns(OrchestrateCampaignResponse), json=body)
+    return (
+        yield from _finished(
+            Call("POST", "/campaigns/orchestrate", _answer_or_accepted, json=body), OrchestrateCampaignResponse
+        )
+    )
 
 
 def get_best_clip_decision(video_asset_id: Id, platform: str) -> Plan[BestClipOut | None]:
@@ -88,9 +100,31 @@ def get_recommendations(
     return Call("GET", "/api/v1/patterns/recommendations", returns(Recommendations), params=params)
 
 
-def train_rules() -> Call[TrainRulesOutput]:
+def train_rules() -> Plan[TrainRulesOutput]:
     """POST /api/v1/rules/train (admin): refit each platform's rule weights now (waits for the workflow)."""
-    return Call("POST", "/api/v1/rules/train", returns(TrainRulesOutput))
+    return (yield from _finished(Call("POST", "/api/v1/rules/train", _answer_or_accepted), TrainRulesOutput))
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    workflow_id: str
+
+
+def _answer_or_accepted(response: httpx.Response) -> Any:
+    """The answer's JSON, or the running workflow's id when the API stopped waiting for it (202)."""
+    body = response.json()
+    return _Accepted(body["workflow_id"]) if response.status_code == 202 else body
+
+
+def _finished(call: Call[Any], kind: type[T]) -> Plan[T]:
+    """Read the answer as `kind`; after a 202, wait for the workflow and read its result instead."""
+    answer = yield call
+    if isinstance(answer, _Accepted):
+        state: WorkflowStatus = yield from wait_for_workflow(answer.workflow_id)
+        if state.status != "COMPLETED":
+            raise WorkflowFailed(state)
+        answer = state.result
+    return TypeAdapter(kind).validate_python(answer, by_alias=True, by_name=True)
 
 
 def get_video_asset(video_asset_id: Id) -> Call[VideoAssetOut]:

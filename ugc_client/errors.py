@@ -87,6 +87,15 @@ class WorkflowTimeout(UgcClientError, TimeoutError):
         super().__init__(f"{workflow_id} still running after {timeout:.0f}s (see the Temporal UI)")
 
 
+class WorkflowFailed(UgcClientError):
+    """A workflow the API handed back as still running (202) ended without completing."""
+
+    def __init__(self, last: WorkflowStatus) -> None:
+        self.last = last
+        reason = (last.failure or {}).get("message") or last.status
+        super().__init__(f"{last.workflow_id} ended {last.status}: {reason}")
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None

@@ -18,7 +18,6 @@ from api.auth import issue_token
 from domain.posterior import PatternRow
 from domain.rules import ClipFeatures, evaluate_clip
 from domain.selection import PatternEvidence, category_baseline, clip_posterior
-from models.db import make_engine, make_sessionmaker
 from models.schemas.campaigns import CreateCampaignInput, PlatformDecision, ScorePlatformInput
 from models.tables import BestClipDecision, Campaign, Clip, PatternPerformance, SocialSyncLedger, VideoAsset
 from settings import Settings
@@ -49,13 +48,6 @@ WIDE_70S = {
 }
 VERTICAL_25S = {**VERTICAL_12S, "duration_s": 25, "cuts_per_5s": 2.0}
 VERTICAL_45S = {**VERTICAL_12S, "duration_s": 45, "cuts_per_5s": 1.0, "dynamic_start": False}
-
-
-@pytest.fixture
-async def db(stack_settings: Settings) -> Any:
-    engine = make_engine(stack_settings.database_url or "", pool_size=2)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def _asset(db: Any, owner: str, category: str = "skincare") -> uuid.UUID:

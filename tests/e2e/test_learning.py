@@ -14,20 +14,12 @@ from temporalio.client import Client
 
 from api.auth import issue_token
 from domain.rules import ClipFeatures, Weights, evaluate_clip
-from models.db import make_engine, make_sessionmaker
 from models.tables import Campaign, Clip, PatternPerformance, RuleWeights, SocialSyncLedger, VideoAsset
 from settings import Settings
 from tests.conftest import bearer
 from workflows.train_rules import SCHEDULE_ID
 
 pytestmark = pytest.mark.usefixtures("worker")
-
-
-@pytest.fixture
-async def db(stack_settings: Settings) -> Any:
-    engine = make_engine(stack_settings.database_url or "", pool_size=2)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def test_recommendations_rank_patterns_deterministically(
