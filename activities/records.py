@@ -85,9 +85,8 @@ class RecordsActivities:
         async with self.sessionmaker.begin() as session:
             # analysis_status is the analysis workflow's to change; a re-ingest keeps it
             # a client creative's id is refused by the API; this guard keeps one from ever turning public
-            if not await upsert_row(
-                session, Creative, creative, keep=frozenset({"analysis_status"}), only_if=Creative.is_benchmark.is_(True)
-            ):
+            keep = frozenset({"analysis_status"})
+            if not await upsert_row(session, Creative, creative, keep=keep, only_if=Creative.is_benchmark.is_(True)):
                 raise ApplicationError("the id belongs to a client creative", type=INVALID_INPUT, non_retryable=True)
             await upsert_row(session, PatternPerformance, pattern)
         return Done()

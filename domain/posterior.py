@@ -135,8 +135,11 @@ def pool_evidence(
 def pattern_posterior(
     rows: Iterable[PatternRow], half_life_days: float | None = None, discount_conflicts: bool = True
 ) -> BetaPosterior:
-    """THE posterior of a pattern (clip scores, recommendations and budgets all use it): DESIGN §8's pooling with each benchmark row's weight decayed by its age and, once the client's
-    own results contradict the benchmark, scaled down by its credibility (domain.conflict)."""
+    """THE posterior of a pattern: clip scores, recommendations and budgets all use it.
+
+    DESIGN §8's pooling, each benchmark row's weight decayed by its age and, once the client's own results
+    contradict the benchmark, scaled down by its credibility (domain.conflict).
+    """
     return pool_evidence(rows, half_life_days, discount_conflicts).posterior
 
 

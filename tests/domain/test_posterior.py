@@ -1,16 +1,17 @@
 import math
+from collections.abc import Iterable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.posterior import InvalidEvidence, PatternRow, pattern_posterior
+from domain.posterior import BetaPosterior, InvalidEvidence, PatternRow, pattern_posterior
 from domain.prior import BENCHMARK_WEIGHT, CLIENT_WEIGHT, benchmark_prior
 
 
-def plain_posterior(rows: object) -> object:
+def plain_posterior(rows: Iterable[PatternRow]) -> BetaPosterior:
     """The posterior without decay or conflict discount: DESIGN §8's weighted pooling itself."""
-    return pattern_posterior(rows, None, discount_conflicts=False)  # type: ignore[arg-type]
+    return pattern_posterior(rows, None, discount_conflicts=False)
 
 
 def test_no_rows_is_the_uniform_beta_with_no_strength() -> None:
