@@ -22,27 +22,34 @@ from models.upsert import upsert_row
 # a pattern row has a stable id derived from its creative and source: a re-ingest or a new report updates it
 PATTERN_ID_NAMESPACE = uuid.UUID("6f1b1c2e-5d7a-4f0e-9a43-2b8f3c1d9e10")
 
-ALL_CLIENTS = "all"  # admin scope: every client's evidence pooled, labelled as such in responses
-
 
 def pattern_row_id(creative_id: uuid.UUID, source: str) -> uuid.UUID:
     return uuid.uuid5(PATTERN_ID_NAMESPACE, f"{creative_id}:{source}")
 
 
-def visible_to(client_id: str | None) -> ColumnElement[bool]:
-    """Benchmark rows, plus the client rows of `client_id` (None: the benchmarks alone; ALL_CLIENTS: every one)."""
-    if client_id == ALL_CLIENTS:
+def visible_to(client_id: str | None, *, all_clients: bool = False) -> ColumnElement[bool]:
+    """Benchmark rows, plus the client rows of `client_id` (None: the benchmarks alone).
+
+    `all_clients` (admin views only) pools every client's rows; it is a flag, never a client id, so no
+    token subject can ask for it.
+    """
+    if all_clients:
         return PatternPerformance.source.in_(("benchmark", "client"))
     own = PatternPerformance.owner_id == client_id if client_id is not None else false()
     return or_(PatternPerformance.source == "benchmark", and_(PatternPerformance.source == "client", own))
 
 
 async def evidence_rows(
-    session: AsyncSession, product_category: str, client_id: str | None, *, labelled_only: bool = False
+    session: AsyncSession,
+    product_category: str,
+    client_id: str | None,
+    *,
+    all_clients: bool = False,
+    labelled_only: bool = False,
 ) -> Sequence[PatternPerformance]:
     """The category's evidence `client_id` may learn from, in a stable order."""
     query = select(PatternPerformance).where(
-        PatternPerformance.product_category == product_category, visible_to(client_id)
+        PatternPerformance.product_category == product_category, visible_to(client_id, all_clients=all_clients)
     )
     if labelled_only:
         query = query.where(

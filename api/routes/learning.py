@@ -25,6 +25,8 @@ from models.tables import Campaign, CampaignPerformanceEvent, VideoAsset
 from workflows.queues import TASK_QUEUE_MAIN
 from workflows.train_rules import TrainRulesWorkflow
 
+ALL_CLIENTS = "all"  # the admin-only client_id that pools every client, labelled so in the answer
+
 router = APIRouter(tags=["learning"])
 
 
@@ -46,11 +48,13 @@ async def recommendations(
     ] = None,
 ) -> Recommendations:
     # a client learns from the benchmarks and its own results; only an admin may look through another's eyes
-    scope = client_id if user.is_admin and client_id else user.id
+    pooled = user.is_admin and client_id == ALL_CLIENTS
+    scope = None if pooled else client_id if user.is_admin and client_id else user.id
     return await recommend(
         session,
         product_category,
         scope,
+        all_clients=pooled,
         limit=limit,
         seed=seed if seed is not None else secrets.randbits(63),
         half_life=settings.benchmark_half_life_days,

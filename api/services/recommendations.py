@@ -10,25 +10,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.bandit import credible_interval, probability_best, thompson_draw
 from domain.posterior import pool_evidence
-from models.evidence import ALL_CLIENTS, as_pattern_row, evidence_rows
+from models.evidence import as_pattern_row, evidence_rows
 from models.schemas.learning import PatternKey, PatternRecommendation, Recommendations
 from models.tables import PatternPerformance
 
 Key = tuple[str | None, str | None, str | None]
 
 
-def evidence_scope(client_id: str | None) -> str:
+def evidence_scope(client_id: str | None, all_clients: bool) -> str:
     """What a response's figures are made of, said in the response itself."""
-    if client_id == ALL_CLIENTS:
+    if all_clients:
         return "benchmarks + all clients (admin)"
     return f"benchmarks + client {client_id}" if client_id else "benchmarks only"
 
 
 async def recommend(
-    session: AsyncSession, product_category: str, client_id: str | None, *, limit: int, seed: int, half_life: float
+    session: AsyncSession,
+    product_category: str,
+    client_id: str | None,
+    *,
+    all_clients: bool = False,
+    limit: int,
+    seed: int,
+    half_life: float,
 ) -> Recommendations:
     """Rank the patterns `client_id` may learn about; the same seed gives the same ranking all day."""
-    rows = await evidence_rows(session, product_category, client_id, labelled_only=True)
+    rows = await evidence_rows(session, product_category, client_id, all_clients=all_clients, labelled_only=True)
     groups: dict[Key, list[PatternPerformance]] = defaultdict(list)
     for row in rows:
         groups[(row.hook_type, row.emotion, row.pacing)].append(row)
@@ -62,6 +69,6 @@ async def recommend(
         product_category=product_category,
         seed=seed,
         half_life_days=half_life,
-        evidence_scope=evidence_scope(client_id),
+        evidence_scope=evidence_scope(client_id, all_clients),
         items=items,
     )

@@ -104,6 +104,20 @@ async def test_one_client_cannot_steer_another_clients_recommendations(
     own = (await api.get("/api/v1/patterns/recommendations", params=params, headers=bearer(attacker))).json()
     assert own["items"][0]["pattern"]["hook_type"] == "testimonial"  # only the attacker fooled itself
     # a client cannot look through another's eyes; an admin can, and the answer says whose evidence it is
+    # a token whose subject is the admin-only word "all" is a client like any other, not a key to everyone's rows
+    named_all = issue_token(stack_settings, "all")
+    as_all = (await api.get("/api/v1/patterns/recommendations", params=params, headers=bearer(named_all))).json()
+    assert as_all["items"] == before["items"] and as_all["evidence_scope"] == "benchmarks + client all"
+    pooled = {**params, "client_id": "all"}
+    everyone = (
+        await api.get(
+            "/api/v1/patterns/recommendations",
+            params=pooled,
+            headers=bearer(issue_token(stack_settings, "ops", admin=True)),
+        )
+    ).json()
+    assert everyone["evidence_scope"] == "benchmarks + all clients (admin)"
+    assert everyone["items"][0]["pattern"]["hook_type"] == "testimonial"
     peek = {**params, "client_id": "attacker"}
     assert (await api.get("/api/v1/patterns/recommendations", params=peek, headers=bearer(victim))).json() == before
     admin = issue_token(stack_settings, "ops", admin=True)
