@@ -160,3 +160,29 @@ async def db(stack_settings: Settings) -> AsyncIterator[Any]:
     engine = make_engine(stack_settings.database_url or "", pool_size=2)
     yield make_sessionmaker(engine)
     await engine.dispose()
+
+
+@pytest.fixture
+def served_api(stack_settings: Settings) -> Iterator[str]:
+    """The API over real HTTP (uvicorn in a thread, its own app and clients), for the CLI and the blocking client."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(stack_settings), log_config=None))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()

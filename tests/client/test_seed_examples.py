@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from api.auth import issue_token
-from api.main import create_app
 from devstack.samples import make_test_video
 from models.schemas.benchmarks import BenchmarkOut, BenchmarkPage, IngestBenchmarkOutput
 from models.schemas.campaigns import BestClipOut, OrchestrateCampaignResponse
@@ -271,26 +266,6 @@ async def test_errors_are_typed(
     with pytest.raises(PayloadTooLarge):
         await owner.upload_client_video(file_content=b"\0" * (TEST_MAX_VIDEO_BYTES + 2**20), filename="big.mp4")
     assert await other.get_best_clip_decision(uuid.uuid4(), "tiktok") is None
-
-
-@pytest.fixture
-def served_api(stack_settings: Settings) -> Iterator[str]:
-    """The API over real HTTP (uvicorn in a thread, its own app and clients), for the blocking client."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(stack_settings), log_config=None))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
 
 
 def _sync_story(base_url: str, admin_token: str, video: Path) -> tuple[Any, ...]:

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import struct
-import threading
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from temporalio.client import Client
 from typer.testing import CliRunner
@@ -241,26 +237,6 @@ async def test_the_typed_client_uploads_directly(
             await ugc.upload_client_video_direct(notes.data, "notes.mp4")
     result = await temporal.get_workflow_handle(asset.workflow_id).result()
     assert result["clips_ready"] >= 1
-
-
-@pytest.fixture
-def served_api(stack_settings: Settings) -> Iterator[str]:
-    """The API over real HTTP (uvicorn in a thread), for the CLI."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(stack_settings), log_config=None))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
 
 
 async def test_ugc_upload_takes_the_direct_path(
