@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from api.errors import InvalidInput, UnsupportedMediaType
@@ -25,19 +24,3 @@ def sniff_video_extension(head: bytes) -> str:
     if head[:4] == b"\x1a\x45\xdf\xa3":
         return "webm" if b"webm" in head[:64] else "mkv"
     raise UnsupportedMediaType("the file is not a video this service accepts: upload MP4, MOV or WebM")
-
-
-async def sniffed(chunks: AsyncIterator[bytes]) -> tuple[str, AsyncIterator[bytes]]:
-    """Peek at the first chunk to judge the format, then replay the whole stream."""
-    first = b""
-    async for chunk in chunks:
-        first = chunk
-        break
-    extension = sniff_video_extension(first)
-
-    async def replay() -> AsyncIterator[bytes]:
-        yield first
-        async for chunk in chunks:
-            yield chunk
-
-    return extension, replay()
