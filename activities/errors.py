@@ -39,11 +39,3 @@ def typed_failures(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
             raise application_error(failure) from None
 
     return wrapper
-
-
-def invalid_video(reason: str) -> ApplicationError:
-    return application_error(InvalidVideo(reason))
-
-
-def invalid_source(reason: str) -> ApplicationError:
-    return application_error(InvalidSource(reason))

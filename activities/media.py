@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from temporalio import activity
 
-from activities.errors import invalid_video, typed_failures
+from activities.errors import typed_failures
 from activities.heartbeat import heartbeating, in_thread
+from domain.failures import InvalidVideo
 from domain.frames import FRAME_LABELS
 from media.frames import read_frames
 from media.probe import probe_url
@@ -36,7 +37,7 @@ class MediaActivities:
         head = await self.s3.head_object(Bucket=ref.bucket, Key=ref.key)
         size = int(head["ContentLength"])
         if size == 0:
-            raise invalid_video("the video file is empty")
+            raise InvalidVideo("the video file is empty")
         url = await presigned_get(self.s3, params.key, MEDIA_READ_SECONDS)
         async with heartbeating("probing") as work:
             return await in_thread(work, probe_url, url, size, params.limits or self.limits, work.should_stop)

@@ -9,8 +9,8 @@ from botocore.exceptions import ClientError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.errors import invalid_source, invalid_video, typed_failures
-from domain.failures import too_large
+from activities.errors import typed_failures
+from domain.failures import InvalidSource, InvalidVideo, too_large
 from models.schemas.common import Done
 from models.schemas.media import DeleteObjectsInput, FetchVideoInput, PublishObjectInput, StoredObject
 from storage.objects import ObjectRef, SizeLimitExceeded, stream_to_object
@@ -36,7 +36,7 @@ class StorageActivities:
     async def fetch_video(self, params: FetchVideoInput) -> StoredObject:
         """Stream an http(s) URL into the bucket (multipart, hashed on the way), within the size limit."""
         if not params.url.lower().startswith(("http://", "https://")):
-            raise invalid_source("only http:// and https:// video URLs are accepted")
+            raise InvalidSource("only http:// and https:// video URLs are accepted")
         dest = ObjectRef.parse(params.dest_key)
         try:
             async with self.http.stream("GET", params.url) as response:
@@ -53,10 +53,10 @@ class StorageActivities:
         except SizeLimitExceeded:
             raise too_large(params.max_bytes) from None
         except (httpx.UnsupportedProtocol, httpx.TooManyRedirects, httpx.InvalidURL) as exc:
-            raise invalid_source(f"cannot fetch the video URL: {exc}") from None
+            raise InvalidSource(f"cannot fetch the video URL: {exc}") from None
         if result.size_bytes == 0:
             await self.s3.delete_object(Bucket=dest.bucket, Key=dest.key)
-            raise invalid_video("the video file is empty")
+            raise InvalidVideo("the video file is empty")
         return StoredObject(key=str(dest), sha256=result.sha256, size_bytes=result.size_bytes)
 
     @activity.defn
@@ -99,7 +99,7 @@ class StorageActivities:
 def _check_response(response: httpx.Response, max_bytes: int) -> None:
     status = response.status_code
     if 400 <= status < 500 and status not in RETRYABLE_CLIENT_STATUSES:
-        raise invalid_source(f"the video URL answered HTTP {status}")
+        raise InvalidSource(f"the video URL answered HTTP {status}")
     if status >= 400:
         raise ApplicationError(f"the video URL answered HTTP {status}; will retry")
     declared = response.headers.get("content-length")

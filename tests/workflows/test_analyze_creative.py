@@ -16,8 +16,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
-from activities.errors import invalid_video
+from activities.errors import application_error
 from devstack.services import venv_binary
+from domain.failures import InvalidVideo
 from models.schemas.analysis import (
     AnalysisOptions,
     AnalysisStatusInput,
@@ -67,7 +68,7 @@ class MockActivities:
         if self.probe_gate is not None:
             await self.probe_gate.wait()
         if self.bad_video:
-            raise invalid_video("the video is damaged or truncated")
+            raise application_error(InvalidVideo("the video is damaged or truncated"))
         return VideoProbe(
             container="mp4",
             extension="mp4",
