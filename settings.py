@@ -51,7 +51,7 @@ class Settings(BaseSettings):
         None, description="public URL of the benchmarks bucket; default <endpoint>/<bucket>"
     )
 
-    # --- Anthropic (issue: creative analysis) ---
+    # --- Anthropic (creative analysis: vision/claude.py) ---
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
     claude_model: str = "claude-sonnet-4-5"

@@ -37,7 +37,7 @@ NO_READY_CLIPS = "NoReadyClips"
 
 
 def campaign_name(platform: str, video_asset_id: uuid.UUID) -> str:
-    """The seed's naming: "INSTAGRAM auto-campaign for <video_asset_id>"."""
+    """The naming of docs/contract/campaigns-engine.md: "INSTAGRAM auto-campaign for <video_asset_id>"."""
     return f"{platform.upper()} auto-campaign for {video_asset_id}"
 
 

@@ -1,4 +1,4 @@
-"""Beta priors from market benchmark figures (the seed's formula, with a strength cap)."""
+"""Beta priors from market benchmark figures (docs/contract/market-ingestion.md's formula, with a strength cap)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The ORM tables (SQLAlchemy 2.0, `Mapped[...]`), DESIGN.md §7; schema changes go through Alembic."""
+"""The ORM tables (SQLAlchemy 2.0, `Mapped[...]`), docs/DESIGN.md §7; schema changes go through Alembic."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The typed Python client of the ugc-engine API: the seeds' function names over HTTP, async or not.
+"""The typed Python client of the ugc-engine API: the function names of docs/contract/ over HTTP, async or not.
 
     from ugc_client import AsyncUgcClient
 

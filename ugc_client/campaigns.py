@@ -1,4 +1,4 @@
-"""Video assets, campaigns, the ledger and learning as plans; the seeds' names where the seeds name them."""
+"""Video assets, campaigns, the ledger and learning as plans; the names of docs/contract/ where it names them."""
 
 from __future__ import annotations
 

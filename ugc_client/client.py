@@ -41,7 +41,7 @@ class Endpoint(Generic[P, T]):
 
 
 class _Endpoints:
-    """The API, once (ugc_client/endpoints.py, campaigns.py); the seeds' names are the names."""
+    """The API, once (ugc_client/endpoints.py, campaigns.py); docs/contract/'s names are the names."""
 
     _token: str | None
 

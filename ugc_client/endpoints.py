@@ -1,4 +1,4 @@
-"""Benchmarks, creatives and workflows as plans, named as the seeds name them; answers are the API's models.
+"""Benchmarks, creatives and workflows as plans, named as docs/contract/ names them; answers are the API's models.
 
 Video assets, campaigns and learning are in ugc_client/campaigns.py.
 """

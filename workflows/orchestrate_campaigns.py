@@ -28,7 +28,7 @@ def orchestrate_workflow_id(video_asset_id: object, request_id: str) -> str:
 
 @workflow.defn
 class OrchestrateCampaignsWorkflow:
-    """The seed's clip selection and pre-orchestrator, made durable."""
+    """The clip selection and pre-orchestrator of docs/contract/campaigns-engine.md, made durable."""
 
     def __init__(self) -> None:
         self._phase = "starting"

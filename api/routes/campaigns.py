@@ -1,4 +1,4 @@
-"""Campaign endpoints at the seed's paths: orchestrate an asset's platforms, read a best-clip decision."""
+"""Campaign endpoints at campaigns-engine.md's paths (docs/contract/): orchestrate platforms, read a best clip."""
 
 from __future__ import annotations
 

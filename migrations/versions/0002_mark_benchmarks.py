@@ -1,4 +1,4 @@
-"""mark existing benchmarks: source='benchmark', weight=2.0, is_public=true (the seed's data migration)
+"""mark existing benchmarks: source='benchmark', weight=2.0, is_public=true (market-ingestion.md's data migration)
 
 Revision ID: 0002
 Revises: 0001

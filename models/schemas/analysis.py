@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from models.schemas.media import VideoProbe
+from models.schemas.media import ProbeOutcome
 
 FrameLabel = Literal["hook", "body", "cta"]
 
@@ -118,10 +118,8 @@ class AnalysisStatusInput(BaseModel):
     reason: str | None = None
 
 
-class ProbeResultInput(BaseModel):
+class ProbeResultInput(ProbeOutcome):
     creative_id: uuid.UUID
-    probe: VideoProbe | None  # None: the video was refused, see reason
-    reason: str | None = None
 
 
 class AnalysisOut(BaseModel):

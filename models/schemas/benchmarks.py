@@ -13,7 +13,7 @@ from models.schemas.analysis import AnalysisOptions
 from models.schemas.common import Label, ShortText
 from models.schemas.media import StoredObject, VideoProbe
 
-# where the ad was seen: the seed's `facebook_ad_library`, a platform, or any other source as a slug
+# where the ad was seen: market-ingestion.md's `facebook_ad_library` (docs/contract/), a platform, or any slug
 KNOWN_SOURCES = (
     "facebook_ad_library", "tiktok_creative_center", "tiktok", "instagram", "youtube", "facebook",
     "meta", "snapchat", "pinterest", "linkedin", "google_ads_transparency", "other",
@@ -41,7 +41,7 @@ SourcePlatform = Annotated[
 
 
 class BenchmarkFields(BaseModel):
-    """What the user tells about a market-winning ad (the seed's `ingest_benchmark_video` arguments)."""
+    """What the user tells about a market-winning ad: `ingest_benchmark_video`'s arguments (docs/contract/)."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.rules import ClipFeatures
-from models.schemas.media import VideoProbe
+from models.schemas.media import ProbeOutcome
 
 
 class VideoAssetCreated(BaseModel):
@@ -138,10 +138,8 @@ class CutClipOutput(BaseModel):
     features: ClipFeatures
 
 
-class AssetProbeInput(BaseModel):
+class AssetProbeInput(ProbeOutcome):
     video_asset_id: uuid.UUID
-    probe: VideoProbe | None
-    reason: str | None = None
 
 
 class ClipRecordInput(BaseModel):

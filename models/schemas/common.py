@@ -73,6 +73,15 @@ class WorkflowSignalled(BaseModel):
 MAX_EVENT_COUNT = 10**9
 
 
+class ReportTotals(BaseModel):
+    """A thing's running totals after a performance report (a creative's or a campaign's)."""
+
+    counted: bool  # false when this event_id was already counted
+    impressions: int
+    clicks: int
+    conversions: int
+
+
 class PerformanceReport(BaseModel):
     """Deltas since the last report; `event_id` makes a retried report count once."""
 

@@ -7,9 +7,10 @@ import uuid
 from pydantic import BaseModel, ConfigDict
 
 from models.schemas.analysis import AnalysisOut
+from models.schemas.common import ReportTotals
 
 
-class PerformanceTotals(BaseModel):
+class PerformanceTotals(ReportTotals):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -25,10 +26,6 @@ class PerformanceTotals(BaseModel):
     )
 
     creative_id: uuid.UUID
-    counted: bool  # false when this event_id was already counted
-    impressions: int
-    clicks: int
-    conversions: int
 
 
 class ForceAnalyzeRequest(BaseModel):

@@ -6,12 +6,12 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.schemas.common import PerformanceReport
+from models.schemas.common import PerformanceReport, ReportTotals
 
 CampaignResultReport = PerformanceReport
 
 
-class CampaignResults(BaseModel):
+class CampaignResults(ReportTotals):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -27,10 +27,6 @@ class CampaignResults(BaseModel):
     )
 
     campaign_id: uuid.UUID
-    counted: bool
-    impressions: int
-    clicks: int
-    conversions: int
 
 
 class PatternKey(BaseModel):

@@ -56,6 +56,13 @@ class VideoProbe(BaseModel):
     size_bytes: int
 
 
+class ProbeOutcome(BaseModel):
+    """What probing a stored video found: its probe, or None with the reason it was refused."""
+
+    probe: VideoProbe | None
+    reason: str | None = None
+
+
 class PublishObjectInput(BaseModel):
     source_key: str
     dest_key: str

@@ -1,4 +1,4 @@
-"""The seeds' field values are accepted as written: `source_platform` is a validated, normalized slug."""
+"""The field values of docs/contract/ are accepted as written: `source_platform` is a validated, normalized slug."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ SEED_FIELDS = {
 @pytest.mark.parametrize(
     ("given", "stored"),
     [
-        ("facebook_ad_library", "facebook_ad_library"),  # the market-ingestion seed's example
+        ("facebook_ad_library", "facebook_ad_library"),  # docs/contract/market-ingestion.md's example
         ("Facebook Ad Library", "facebook_ad_library"),
         ("tiktok-creative-center", "tiktok_creative_center"),
         ("TikTok", "tiktok"),

@@ -1,4 +1,4 @@
-"""The seeds' usage examples, written as the seeds write them, run through ugc_client on the real stack."""
+"""The usage examples of docs/contract/, written as they are written there, run through ugc_client on the real stack."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ async def test_example_1_ingest_fb_ad_library_winner(
     ingest_benchmark_video = client.ingest_benchmark_video
 
     result = await ingest_benchmark_video(
-        video_url=f"{file_server}/fb-winner.mp4",  # the seed's facebook.com URL, served locally
+        video_url=f"{file_server}/fb-winner.mp4",  # the contract's facebook.com URL, served locally
         creative_name="FB Winner: 'Too Busy to Learn?'",
         product_category="language_learning",
         market_cvr=0.05,  # 5% CVR from FB insights
@@ -89,7 +89,7 @@ async def test_example_1_ingest_fb_ad_library_winner(
     assert state.status == "COMPLETED", state.failure
     assert seen and all(s.status == "RUNNING" for s in seen)
     ingested = IngestBenchmarkOutput.model_validate(state.result)
-    # α = conversions + 1 = 30 × 1000 × 5% + 1, β = clicks − conversions + 1 (the seed's formula)
+    # α = conversions + 1 = 30 × 1000 × 5% + 1, β = clicks − conversions + 1 (docs/contract/market-ingestion.md)
     assert (ingested.bayesian_alpha, ingested.bayesian_beta) == (pytest.approx(51), pytest.approx(951))
     creative = await client.get_creative(result.creative_id)  # is_benchmark=True, is_public=True
     assert creative.is_benchmark is True and creative.is_public is True
@@ -214,7 +214,7 @@ async def test_campaigns_engine_usage_examples(
     clip_ids = {clip.id for clip in clips}
     for d in response.decisions:
         assert d.video_asset_id == asset.video_asset_id and d.clip_id in clip_ids and 0 <= d.score <= 1
-    # the seed's answer: decisions with video_asset_id, platform, clip_id, score, decided_at; campaign ids
+    # campaigns-engine.md's answer: decisions with video_asset_id, platform, clip_id, score, decided_at; campaign ids
     assert all(isinstance(d.clip_id, uuid.UUID) and isinstance(d.decided_at, datetime) for d in response.decisions)
     assert len(response.campaigns_created) == 3 and all(isinstance(c, uuid.UUID) for c in response.campaigns_created)
     best_by_platform = {d.platform: d for d in response.decisions}

@@ -53,5 +53,5 @@ def test_prior_properties(cvr: float, days: float, clicks: float, cap: float) ->
     # the mean is the CVR shrunk by the two pseudo-observations of the uniform base
     evidence = prior.strength
     assert prior.mean == pytest.approx((cvr * evidence + 1) / (evidence + 2), rel=1e-9, abs=1e-12)
-    # ... so it equals the CVR within 1/(n + 2): the seed's example is off by 0.0009
+    # ... so it equals the CVR within 1/(n + 2): docs/contract/market-ingestion.md's example is off by 0.0009
     assert abs(prior.mean - cvr) <= 1 / (evidence + 2) + 1e-12

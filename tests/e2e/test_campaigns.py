@@ -1,4 +1,4 @@
-"""The campaigns engine on the real stack: the seed's six tests, concurrency, retries, replay."""
+"""The campaigns engine on the real stack: campaigns-engine.md's six tests (docs/contract/), concurrency, replay."""
 
 from __future__ import annotations
 
@@ -168,7 +168,7 @@ async def test_orchestrate_campaigns_for_video_endpoint(
     body = ok.json()
     assert {"video_asset_id", "decisions", "campaigns_created"} <= set(body) and body["budget"] == []
     assert len(body["decisions"]) == 3 and len(body["campaigns_created"]) == 3
-    # the seed's shapes: campaigns_created is a list of campaign ids, every decision carries decided_at
+    # campaigns-engine.md's shapes: campaigns_created is a list of campaign ids, every decision carries decided_at
     assert all(isinstance(uuid.UUID(campaign_id), uuid.UUID) for campaign_id in body["campaigns_created"])
     assert all({"video_asset_id", "platform", "clip_id", "score", "decided_at"} <= set(d) for d in body["decisions"])
     async with db() as session:
