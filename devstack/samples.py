@@ -12,7 +12,8 @@ from typing import Literal
 
 import imageio_ffmpeg
 
-Platform = Literal["tiktok", "instagram", "youtube"]
+from domain.platforms import Platform
+
 Pacing = Literal["fast", "medium", "slow"]
 
 # Seconds between hard cuts for each pacing, matching typical UGC edit rhythms.

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.platforms import PLATFORMS
 from models.schemas.learning import BudgetAllocation
 
 
@@ -138,7 +139,7 @@ class OrchestrateRequest(BaseModel):
     )
 
     video_asset_id: uuid.UUID
-    platforms: list[str] = Field(default_factory=lambda: ["tiktok", "instagram", "youtube"], min_length=1, max_length=3)
+    platforms: list[str] = Field(default_factory=lambda: list[str](PLATFORMS), min_length=1, max_length=len(PLATFORMS))
     request_id: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
     daily_budget_cents: int | None = Field(None, ge=0, le=10**11, description="shared by the drafts by P(best)")
 

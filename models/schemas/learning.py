@@ -6,6 +6,7 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.platforms import PLATFORMS
 from models.schemas.common import PerformanceReport, ReportTotals
 
 CampaignResultReport = PerformanceReport
@@ -105,7 +106,7 @@ class BudgetAllocation(BaseModel):
 
 
 class TrainRulesInput(BaseModel):
-    platforms: list[str] = Field(default_factory=lambda: ["tiktok", "instagram", "youtube"])
+    platforms: list[str] = Field(default_factory=lambda: list[str](PLATFORMS))
     l2: float = 1.0
     min_improvement: float = 1e-4
     seed: int = 0
