@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import TypeAdapter
 
-from models.schemas.campaigns import BestClipOut, CampaignOut, CampaignPage, OrchestrateCampaignResponse, VideoAssetOut
+from models.schemas.campaign_reads import CampaignOut, CampaignPage, VideoAssetOut
+from models.schemas.campaigns import BestClipOut, OrchestrateCampaignResponse
 from models.schemas.clips import ClipOut, ClipRegistration, VideoAssetCreated
 from models.schemas.common import WorkflowStatus
 from models.schemas.learning import CampaignResults, Recommendations, TrainRulesOutput

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from api.deps import CurrentUser, SessionDep
 from api.errors import NotFound
 from api.services.campaign_reads import campaign_detail, list_campaigns
-from models.schemas.campaigns import CampaignOut, CampaignPage
+from models.schemas.campaign_reads import CampaignOut, CampaignPage
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 

@@ -15,7 +15,7 @@ from api.services.campaign_reads import asset_detail
 from api.services.caps import charge_upload, correct_upload_bytes
 from api.services.uploads import create_video_asset
 from api.uploads import multipart_doc, read_form, refuse_declared_oversize, store_private_video
-from models.schemas.campaigns import VideoAssetOut
+from models.schemas.campaign_reads import VideoAssetOut
 from models.schemas.clips import ClipOut, ClipRegistration, VideoAssetCreated
 from models.schemas.uploads import VideoAssetUploadFields
 from models.tables import Clip, VideoAsset

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.schemas.campaigns import BestClipOut, CampaignOut, CampaignPage, VideoAssetOut
+from models.schemas.campaign_reads import CampaignOut, CampaignPage, VideoAssetOut
+from models.schemas.campaigns import BestClipOut
 from models.schemas.ledger import LedgerEvent, LedgerPage
 from models.tables import BestClipDecision, Campaign, Clip, SocialSyncLedger, VideoAsset
 
