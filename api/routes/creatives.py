@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from api.creatives_access import visible_creative, watchable_video
 from api.deps import CurrentUser, ReadPool, S3Dep, SessionDep, SettingsDep, TemporalDep
-from api.services.caps import charge_upload, correct_upload_bytes
-from api.services.uploads import create_client_creative
-from api.uploads import multipart_doc, read_form, refuse_declared_oversize, store_private_video
+from api.services.uploads import FORM_UPLOAD_RESPONSES, create_client_creative, receive_form_upload
+from api.uploads import multipart_doc
 from api.video_urls import generate_client_video_access_url
 from models.schemas.analysis import AnalysisOut
 from models.schemas.common import WorkflowStarted
@@ -36,23 +35,16 @@ TAGS_FORM_FIELD = {"type": "string", "maxLength": MAX_TAGS_TEXT, "description": 
     "MAX_VIDEO_BYTES and the daily caps are answered before the body is read; the file streams to storage. "
     "Large files should take the direct path instead: POST /api/v1/uploads.",
     openapi_extra=multipart_doc(CreativeUploadFields, overrides={"tags": TAGS_FORM_FIELD}),
-    responses={
-        413: {"description": "over the size limit"},
-        415: {"description": "not a video"},
-        429: {"description": "daily upload cap reached"},
-    },
+    responses=FORM_UPLOAD_RESPONSES,
 )
 async def upload_creative(
     request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, temporal: TemporalDep, s3: S3Dep
 ) -> WorkflowStarted:
-    declared = refuse_declared_oversize(request, settings)
-    await charge_upload(session, settings, user, declared or 0)
-    fields, file = await read_form(request, settings, CreativeUploadFields)
     creative_id = uuid.uuid4()
-    stored = await store_private_video(
-        s3, settings, file, lambda bucket, extension: keys.client_video(bucket, user.id, creative_id, extension)
-    )
-    await correct_upload_bytes(session, user, declared or 0, stored.size_bytes)
+    fields, stored = await receive_form_upload(
+        request, session, settings, s3, user, CreativeUploadFields,
+        lambda bucket, extension: keys.client_video(bucket, user.id, creative_id, extension),
+    )  # fmt: skip
     workflow_id = await create_client_creative(session, temporal, s3, settings, user.id, creative_id, fields, stored)
     return WorkflowStarted(creative_id=creative_id, workflow_id=workflow_id)
 

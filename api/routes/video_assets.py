@@ -12,9 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from api.deps import CurrentUser, S3Dep, SessionDep, SettingsDep, TemporalDep
 from api.errors import Conflict, InvalidInput, NotFound
 from api.services.campaign_reads import asset_detail
-from api.services.caps import charge_upload, correct_upload_bytes
-from api.services.uploads import create_video_asset
-from api.uploads import multipart_doc, read_form, refuse_declared_oversize, store_private_video
+from api.services.uploads import FORM_UPLOAD_RESPONSES, create_video_asset, receive_form_upload
+from api.uploads import multipart_doc
 from models.schemas.campaign_reads import VideoAssetOut
 from models.schemas.clips import ClipOut, ClipRegistration, VideoAssetCreated
 from models.schemas.uploads import VideoAssetUploadFields
@@ -40,23 +39,16 @@ async def owned_asset(session: SessionDep, video_asset_id: uuid.UUID, user: Curr
     description="Multipart form: the text fields, then `file` (last); checked before the body is read and "
     "streamed to storage, as POST /api/v1/creatives. Large files: POST /api/v1/uploads.",
     openapi_extra=multipart_doc(VideoAssetUploadFields),
-    responses={
-        413: {"description": "over the size limit"},
-        415: {"description": "not a video"},
-        429: {"description": "daily upload cap reached"},
-    },
+    responses=FORM_UPLOAD_RESPONSES,
 )
 async def upload_video_asset(
     request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, temporal: TemporalDep, s3: S3Dep
 ) -> VideoAssetCreated:
-    declared = refuse_declared_oversize(request, settings)
-    await charge_upload(session, settings, user, declared or 0)
-    fields, file = await read_form(request, settings, VideoAssetUploadFields)
     asset_id = uuid.uuid4()
-    stored = await store_private_video(
-        s3, settings, file, lambda bucket, extension: keys.asset_video(bucket, user.id, asset_id, extension)
-    )
-    await correct_upload_bytes(session, user, declared or 0, stored.size_bytes)
+    fields, stored = await receive_form_upload(
+        request, session, settings, s3, user, VideoAssetUploadFields,
+        lambda bucket, extension: keys.asset_video(bucket, user.id, asset_id, extension),
+    )  # fmt: skip
     workflow_id = await create_video_asset(session, temporal, s3, settings, user.id, asset_id, fields, stored)
     return VideoAssetCreated(video_asset_id=asset_id, workflow_id=workflow_id)
 

@@ -4,23 +4,48 @@ uploads through the API and direct-to-storage uploads alike."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+from fastapi import Request
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
 from api.analysis import analysis_input
-from api.uploads import StoredUpload
+from api.auth import User
+from api.services.caps import charge_upload, correct_upload_bytes
+from api.uploads import StoredUpload, read_form, refuse_declared_oversize, store_private_video
 from models.schemas.clips import PrepareClipsInput
 from models.schemas.uploads import CreativeUploadFields, VideoAssetUploadFields
 from models.tables import Creative, VideoAsset
 from settings import Settings
+from storage.objects import ObjectRef
 from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id
 from workflows.prepare_clips import PrepareClipsWorkflow, prepare_clips_workflow_id
 from workflows.queues import TASK_QUEUE_MAIN
+
+Fields = TypeVar("Fields", CreativeUploadFields, VideoAssetUploadFields)
+# what the two form-upload routes may answer besides 201
+FORM_UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"description": "over the size limit"},
+    415: {"description": "not a video"},
+    429: {"description": "daily upload cap reached"},
+}
+
+
+async def receive_form_upload(
+    request: Request, session: AsyncSession, settings: Settings, s3: Any, user: User,
+    fields_model: type[Fields], key_for: Callable[[str, str], ObjectRef],
+) -> tuple[Fields, StoredUpload]:  # fmt: skip
+    """A form upload: size and caps answered before the body is read, fields checked, the file streamed."""
+    declared = refuse_declared_oversize(request, settings) or 0
+    await charge_upload(session, settings, user, declared)
+    fields, file = await read_form(request, settings, fields_model)
+    stored = await store_private_video(s3, settings, file, key_for)
+    await correct_upload_bytes(session, user, declared, stored.size_bytes)
+    return fields, stored
 
 
 async def start_or_undo(
