@@ -21,13 +21,10 @@ Activities = list[Callable[..., Any]]
 
 
 def download_client(settings: Settings) -> httpx.AsyncClient:
-    """HTTP client for video URLs: bounded redirects and timeouts (http(s) only, checked by the activity)."""
-    return httpx.AsyncClient(
-        follow_redirects=True,
-        max_redirects=settings.download_max_redirects,
-        timeout=httpx.Timeout(settings.download_timeout_seconds),
-        headers={"User-Agent": "ugc-engine/0.1 (benchmark ingest)"},
-    )
+    """HTTP client for untrusted video URLs, as storage.url_fetch.open_url needs it (it follows redirects itself)."""
+    from storage.url_fetch import make_client
+
+    return make_client(timeout_seconds=settings.download_timeout_seconds)
 
 
 def anthropic_client(settings: Settings) -> AsyncAnthropic | None:
@@ -45,7 +42,13 @@ def transfer_activities(settings: Settings, s3: S3Client, http: httpx.AsyncClien
     """ugc-transfer: streaming video in and out of the buckets."""
     from activities.storage import StorageActivities
 
-    storage = StorageActivities(s3, http, settings.multipart_chunk_bytes)
+    storage = StorageActivities(
+        s3,
+        http,
+        settings.multipart_chunk_bytes,
+        allowed_hosts=frozenset(settings.url_fetch_allowed_hosts),
+        max_redirects=settings.download_max_redirects,
+    )
     return [storage.fetch_video, storage.publish_object, storage.delete_objects]
 
 

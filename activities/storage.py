@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import httpx
@@ -10,10 +11,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.errors import typed_failures
-from domain.failures import InvalidSource, InvalidVideo, too_large
+from domain.failures import InvalidSource, InvalidVideo, SourceUnavailable, too_large
 from models.schemas.common import Done
 from models.schemas.media import DeleteObjectsInput, FetchVideoInput, PublishObjectInput, StoredObject
+from storage.keys import OCTET_STREAM
 from storage.objects import ObjectRef, SizeLimitExceeded, stream_to_object
+from storage.url_fetch import UrlRefused, UrlUnreachable, open_url
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -24,22 +27,36 @@ RETRYABLE_CLIENT_STATUSES = {408, 425, 429}
 
 
 class StorageActivities:
-    """Object storage work; the S3 and HTTP clients are built once by the worker and injected."""
+    """Object storage work; the S3 and HTTP clients are built once by the worker and injected.
 
-    def __init__(self, s3: S3Client, http: httpx.AsyncClient, part_bytes: int):
+    `http` is a storage.url_fetch.make_client client; `allowed_hosts` may resolve to private addresses
+    (URL_FETCH_ALLOWED_HOSTS: tests and the dev stack), every other host only to public ones.
+    """
+
+    def __init__(
+        self,
+        s3: S3Client,
+        http: httpx.AsyncClient,
+        part_bytes: int,
+        *,
+        allowed_hosts: Collection[str] = frozenset(),
+        max_redirects: int = 5,
+    ):
         self.s3 = s3
         self.http = http
         self.part_bytes = part_bytes
+        self.allowed_hosts = frozenset(allowed_hosts)
+        self.max_redirects = max_redirects
 
     @activity.defn
     @typed_failures
     async def fetch_video(self, params: FetchVideoInput) -> StoredObject:
         """Stream an http(s) URL into the bucket (multipart, hashed on the way), within the size limit."""
-        if not params.url.lower().startswith(("http://", "https://")):
-            raise InvalidSource("only http:// and https:// video URLs are accepted")
         dest = ObjectRef.parse(params.dest_key)
         try:
-            async with self.http.stream("GET", params.url) as response:
+            async with open_url(
+                self.http, params.url, allowed_hosts=self.allowed_hosts, max_redirects=self.max_redirects
+            ) as response:
                 _check_response(response, params.max_bytes)
                 result = await stream_to_object(
                     self.s3,
@@ -47,13 +64,16 @@ class StorageActivities:
                     response.aiter_bytes(READ_CHUNK_BYTES),
                     max_bytes=params.max_bytes,
                     part_bytes=self.part_bytes,
-                    content_type=response.headers.get("content-type", "application/octet-stream"),
+                    # the origin's Content-Type is not trusted: the probe decides the type at publish time
+                    content_type=OCTET_STREAM,
                     on_part=lambda done: activity.heartbeat(done),
                 )
         except SizeLimitExceeded:
             raise too_large(params.max_bytes) from None
-        except (httpx.UnsupportedProtocol, httpx.TooManyRedirects, httpx.InvalidURL) as exc:
-            raise InvalidSource(f"cannot fetch the video URL: {exc}") from None
+        except UrlRefused as exc:
+            raise InvalidSource(str(exc)) from None
+        except UrlUnreachable as exc:
+            raise SourceUnavailable(f"{exc}; will retry") from None
         if result.size_bytes == 0:
             await self.s3.delete_object(Bucket=dest.bucket, Key=dest.key)
             raise InvalidVideo("the video file is empty")

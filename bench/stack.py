@@ -21,7 +21,7 @@ def full_stack(workdir: Path, max_video_bytes: int) -> Iterator[tuple[Settings, 
     base = Settings(
         _env_file=None, data_dir=workdir / "stack", database_url=None, temporal_address=None,
         r2_endpoint_url=None, temporal_port=free_port(), temporal_ui_port=free_port(), s3_port=free_port(),
-        max_video_bytes=max_video_bytes,
+        max_video_bytes=max_video_bytes, url_fetch_allowed_hosts=["127.0.0.1", "localhost"],  # local file servers
     )  # fmt: skip
     stack = DevStack(base, headless=True, free_ports=True)
     env = stack.start()
@@ -43,6 +43,7 @@ def child_env(settings: Settings) -> dict[str, str]:
         | {
             "R2_SECRET_ACCESS_KEY": settings.r2_secret_access_key.get_secret_value(),
             "WORKER_GRACEFUL_SHUTDOWN_SECONDS": "2",
+            "URL_FETCH_ALLOWED_HOSTS": ",".join(settings.url_fetch_allowed_hosts),
             "PYTHONPATH": str(ROOT),
         }
     )

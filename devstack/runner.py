@@ -23,6 +23,7 @@ from settings import DEV_ENV_FILENAME, Settings, load_settings
 
 console = Console()
 SEEDED_MARKER = "seeded"
+LOCAL_URL_FETCH_ALLOWED_HOSTS = "127.0.0.1,localhost"
 
 
 def ensure_local_secrets(settings: Settings) -> Settings:
@@ -79,7 +80,8 @@ def run_up(settings: Settings, *, headless: bool, seed: Callable[[Settings, str]
         resolved = settings.model_copy(update={k.lower(): v for k, v in env.items()})
         with console.status("migrating the database ..."):
             upgrade_head(resolved.database_url or "")
-        child_env = {**os.environ, **env}
+        # video URLs on this machine (a local file server) are fetched; set URL_FETCH_ALLOWED_HOSTS to change it
+        child_env = {"URL_FETCH_ALLOWED_HOSTS": LOCAL_URL_FETCH_ALLOWED_HOSTS, **os.environ, **env}
         worker = ManagedProcess("worker", [sys.executable, "-m", "worker"], logs / "worker.log", child_env)
         api = ManagedProcess(
             "API",

@@ -23,6 +23,7 @@ from media.source import (
     is_url,
     network_failure,
     redact,
+    whitelists,
 )
 from models.schemas.media import MediaLimits
 
@@ -39,8 +40,8 @@ _UNREACHABLE = re.compile(
 
 
 def input_args(source: str, limits: MediaLimits | None = None) -> list[str]:
-    """-i source, after the decoder's bounds (threads, pixels) and, for an http(s) URL, reconnect and timeout."""
-    options = {**(HTTP_OPTIONS if is_url(source) else {}), "threads": str(DECODER_THREADS)}
+    """-i source, after the whitelists, the decoder's bounds (threads, pixels) and, for a URL, reconnect and timeout."""
+    options = {**(HTTP_OPTIONS if is_url(source) else {}), **whitelists(source), "threads": str(DECODER_THREADS)}
     options["max_pixels"] = str((limits or MediaLimits()).max_pixels)
     return [*(a for k, v in options.items() for a in (f"-{k}", v)), "-i", str(source)]
 

@@ -34,6 +34,13 @@ RANGE_READ_OPTIONS = {
     "multiple_requests": "1",
     **RECONNECT,
 }
+# Untrusted media is opened with whitelists: only the containers the probe accepts ("mov" is FFmpeg's MP4/MOV
+# demuxer, "matroska" its MKV/WebM one), so no playlist (HLS, concat, ffconcat) is read, and only the protocols
+# our own reads use, so nothing inside a file can make FFmpeg open a local path (file:) or any other protocol
+FORMAT_WHITELIST = "mov,matroska"
+URL_PROTOCOLS = "http,https,tcp,tls"  # presigned storage URLs
+FILE_PROTOCOLS = "file"  # local files the worker wrote itself
+NOT_ON_WHITELIST = "not on whitelist"  # FFmpeg's log line when a whitelist refuses a format or protocol
 # each frame thread holds about two frames: FFmpeg's default (one per core + 1, up to 16) would make a
 # decoder's memory grow with the machine; the media queue runs one activity per core anyway
 DECODER_THREADS = min(4, (os.cpu_count() or 1) + 1)
@@ -78,11 +85,26 @@ def is_url(source: str) -> bool:
     return str(source).startswith(("http://", "https://"))
 
 
+def whitelists(source: str) -> dict[str, str]:
+    """The format and protocol whitelists for a source: http(s) for a URL, file for a local path."""
+    return {
+        "format_whitelist": FORMAT_WHITELIST,
+        "protocol_whitelist": URL_PROTOCOLS if is_url(source) else FILE_PROTOCOLS,
+    }
+
+
 def input_options(source: str, *, range_reads: bool = False) -> dict[str, str]:
-    """FFmpeg's input options for a source: the HTTP ones for a URL, none for a local file."""
+    """FFmpeg's input options for a source: the whitelists, and the HTTP ones for a URL."""
     if not is_url(source):
-        return {}
-    return dict(RANGE_READ_OPTIONS if range_reads else HTTP_OPTIONS)
+        return whitelists(source)
+    return {**(RANGE_READ_OPTIONS if range_reads else HTTP_OPTIONS), **whitelists(source)}
+
+
+def refused_by_whitelist(logs: Sequence[Log]) -> InvalidVideo | None:
+    """The file's failure when a whitelist refused its container (a playlist, say) or a protocol it asked for."""
+    if any(NOT_ON_WHITELIST in message for _, _, message in logs):
+        return InvalidVideo("not a supported video file: only MP4, MOV and WebM/Matroska files are read")
+    return None
 
 
 def redact(text: str) -> str:
@@ -145,7 +167,9 @@ def open_video(
             container = av.open(str(source), options=input_options(source, range_reads=range_reads),
                                 timeout=OPEN_TIMEOUT_S)  # fmt: skip
         except DECODE_ERRORS as exc:
-            raise _judged(decode_failure(exc, source, "not a readable video file"), source, logs) from None
+            refused = refused_by_whitelist(logs)
+            failure = refused or decode_failure(exc, source, "not a readable video file")
+            raise _judged(failure, source, logs) from None
         try:
             with container:
                 if not container.streams.video:

@@ -49,6 +49,8 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         jwt_issuer=TEST_JWT_ISSUER,
         max_video_bytes=TEST_MAX_VIDEO_BYTES,
         worker_graceful_shutdown_seconds=2,
+        # the test file servers listen on loopback; every other private address stays refused
+        url_fetch_allowed_hosts=["127.0.0.1", "localhost"],
     )
     stack = DevStack(base, headless=True, free_ports=True)
     env = stack.start()

@@ -37,7 +37,9 @@ async def test_fetch_probe_publish_upsert_twice(
     engine = make_engine(stack_settings.database_url or "", pool_size=1)
     sessionmaker = make_sessionmaker(engine)
     async with download_client(stack_settings) as http:
-        storage = StorageActivities(s3, http, stack_settings.multipart_chunk_bytes)
+        storage = StorageActivities(
+            s3, http, stack_settings.multipart_chunk_bytes, allowed_hosts=stack_settings.url_fetch_allowed_hosts
+        )
         records = RecordsActivities(sessionmaker)
         media = MediaActivities(s3)
         fetch = FetchVideoInput(url=f"{file_server}/retry.mp4", dest_key=staging, max_bytes=10**8)

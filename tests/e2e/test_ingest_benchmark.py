@@ -49,6 +49,10 @@ def videos(media_dir: Path) -> dict[str, Path]:
     big = media_dir / "big.mp4"
     big.write_bytes(b"\0" * (TEST_MAX_VIDEO_BYTES + 1024 * 1024))
     (media_dir / "empty.mp4").write_bytes(b"")
+    # playlists that would make FFmpeg read the worker's own files, were it not for the whitelists
+    hls = f"#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\nfile://{good}\n#EXT-X-ENDLIST\n"
+    (media_dir / "local.m3u8").write_text(hls)
+    (media_dir / "local.ffconcat").write_text(f"ffconcat version 1.0\nfile 'file:{good}'\n")
     return {
         "good": good,
         "text": make_text_file(media_dir / "notes.mp4"),
@@ -183,7 +187,21 @@ BAD_URLS = {
     "URL answering 404": ("missing", "no-such-file.mp4", "InvalidSource", "404"),
     "over the size limit (declared)": ("big", "big.mp4", "VideoTooLarge", "limit"),
     "over the size limit (streamed)": ("big", "chunked/big.mp4", "VideoTooLarge", "limit"),
-    "redirect to file://": ("redirect", "redirect-to-file", "InvalidSource", "cannot fetch"),
+    "redirect to file://": ("redirect", "redirect-to-file", "InvalidSource", "refused"),
+    # private addresses: only 127.0.0.1 and localhost are allowed (URL_FETCH_ALLOWED_HOSTS, tests/conftest.py)
+    "metadata address": ("ssrf", "http://169.254.169.254/latest/meta-data/", "InvalidSource", "refused"),
+    "loopback by another name": ("ssrf", "http://127.1.2.3:{port}/good.mp4", "InvalidSource", "refused"),
+    "IPv6 loopback": ("ssrf", "http://[::1]:{port}/good.mp4", "InvalidSource", "refused"),
+    "redirect to the metadata address": (
+        "ssrf",
+        "redirect?to=http%3A//169.254.169.254/latest/meta-data/",
+        "InvalidSource",
+        "refused",
+    ),
+    "redirect to a private network": ("ssrf", "redirect?to=http%3A//10.0.0.7/a.mp4", "InvalidSource", "refused"),
+    # staged under a key without an extension, served as octet-stream: FFmpeg does not even take it for HLS
+    "HLS playlist of local files": ("playlist", "local.m3u8", "InvalidVideo", "not a readable video file"),
+    "concat list of local files": ("playlist", "local.ffconcat", "InvalidVideo", "not a supported video file"),
 }
 
 
@@ -193,7 +211,9 @@ async def test_bad_inputs_fail_cleanly_without_orphans(
     stack_settings: Settings, videos: dict[str, Path], file_server: str, case: str,
 ) -> None:  # fmt: skip
     _, path, error_type, reason = BAD_URLS[case]
-    started = await _ingest_url(api, admin_token, f"{file_server}/{path}", **_fields("bad-inputs"))
+    port = httpx.URL(file_server).port
+    url = path.format(port=port) if "://" in path.partition("?")[0] else f"{file_server}/{path}"
+    started = await _ingest_url(api, admin_token, url, **_fields("bad-inputs"))
     with pytest.raises(WorkflowFailureError) as failure:
         await temporal.get_workflow_handle(started["workflow_id"]).result()
     cause = failure.value.cause

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -18,6 +19,11 @@ class _Handler(SimpleHTTPRequestHandler):
         if self.path.startswith("/redirect-to-file"):
             self.send_response(302)
             self.send_header("Location", "file:///etc/passwd")
+            self.end_headers()
+            return
+        if self.path.startswith("/redirect?to="):  # anywhere: a public-looking URL that hops to a private one
+            self.send_response(302)
+            self.send_header("Location", unquote(self.path.removeprefix("/redirect?to=")))
             self.end_headers()
             return
         if self.path.startswith("/chunked/"):
