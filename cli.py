@@ -70,6 +70,19 @@ def migrate() -> None:
     console.print("database is at the latest revision")
 
 
+@app.command("temporal-setup")
+def temporal_setup() -> None:
+    """Register the custom search attributes (UgcOwner, UgcCreativeId, ...) on TEMPORAL_ADDRESS's namespace."""
+    from clients import connect_temporal
+    from workflows.search_attributes import register_search_attributes
+
+    async def _run() -> list[str]:
+        return await register_search_attributes(await connect_temporal(get_settings()))
+
+    added = asyncio.run(_run())
+    console.print(f"added search attributes: {', '.join(added)}" if added else "search attributes already registered")
+
+
 @app.command()
 def token(
     sub: Annotated[str, typer.Option(help="the user id (JWT `sub`)")],

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         VISION_TIMEOUT,
     )
     from workflows.queues import TASK_QUEUE_MEDIA
+    from workflows.search_attributes import CREATIVE_ID, TRIGGER, upsert
 
 # failures do not use up triggers, forces coalesce, continue-as-new while waiting: runs started before these
 # rules keep the old ones (replay); a run adopts them where they first differ, so waiting runs switch over
@@ -114,6 +115,7 @@ class AnalyzeCreativeWorkflow:
         state.pending_force += params.pending_force
         state.failed_trigger = AnalysisTrigger(params.failed_trigger) if params.failed_trigger else None
         state.failures, state.retry_at = params.failures, params.retry_at
+        upsert({CREATIVE_ID: params.creative_id})  # a run started by an older caller learns its own id
         if not params.probed:
             await self._probe(params)
         while True:
@@ -144,6 +146,7 @@ class AnalyzeCreativeWorkflow:
     async def _serve(self, params: AnalyzeCreativeInput, trigger: AnalysisTrigger) -> None:
         """One analysis and its accounting: only a success uses up the trigger."""
         state = self._state
+        upsert({TRIGGER: trigger.value})
         if trigger is AnalysisTrigger.FORCE:
             if self._new_rules():
                 state.pending_force = 0  # every request so far is answered by this one analysis

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common import delete_objects, failure_of, record
     from workflows.policies import CLIPS_TIMEOUT, MEDIA_HEARTBEAT, MEDIA_RETRY
     from workflows.queues import TASK_QUEUE_MEDIA
+    from workflows.search_attributes import VIDEO_ASSET_ID, upsert
 
 
 def prepare_clips_workflow_id(video_asset_id: object) -> str:
@@ -48,6 +49,7 @@ class PrepareClipsWorkflow:
 
     @workflow.run
     async def run(self, params: PrepareClipsInput) -> PrepareClipsOutput:
+        upsert({VIDEO_ASSET_ID: params.video_asset_id})
         self._phase = "probing"
         try:
             probe = await workflow.execute_activity_method(
