@@ -57,7 +57,8 @@ def api(
     """Serve the HTTP API (uvicorn)."""
     import uvicorn
 
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
+    # log_config None: uvicorn's own loggers keep the project's handler (JSON lines or console), set by serve_app
+    uvicorn.run("api.main:serve_app", factory=True, host=host, port=port, log_config=None)
 
 
 @app.command()

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         ProbeResultInput,
     )
     from models.schemas.media import ProbeVideoInput
+    from telemetry.metrics import ANALYSES
     from workflows.common import delete_objects, failure_of, record
     from workflows.policies import (
         ANALYSIS_RETRY_DELAYS,
@@ -255,6 +256,7 @@ class AnalyzeCreativeWorkflow:
         except ActivityError as err:
             reason, _ = failure_of(err, INVALID_VIDEO)
             self._last_error = reason
+            ANALYSES.add(backend=params.vision_backend, outcome="failed")
             await record(set_status, AnalysisStatusInput(
                 creative_id=params.creative_id, analysis_status="failed", reason=reason
             ))  # fmt: skip
@@ -267,4 +269,5 @@ class AnalyzeCreativeWorkflow:
             ),
         )
         self._last_error = None
+        ANALYSES.add(backend=params.vision_backend, outcome="succeeded")
         return True

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         VideoProbe,
     )
     from storage import keys
+    from telemetry.metrics import INGESTS
     from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id
     from workflows.common import failure_of
     from workflows.policies import (
@@ -161,6 +162,7 @@ class IngestBenchmarkWorkflow:
         except WorkflowAlreadyStartedError:
             pass  # a re-ingest: the creative's analysis workflow is already there, listening
         self._stage = "analysis-started"
+        INGESTS.add(outcome="published")
         return IngestBenchmarkOutput(
             creative_id=params.creative_id,
             video_key=video_key,
@@ -195,6 +197,7 @@ class IngestBenchmarkWorkflow:
     ) -> None:
         """Record the refusal, remove what this run stored, and fail with the cause's type."""
         self._stage = "failed"
+        INGESTS.add(outcome="refused")
         reason, error_type = failure_of(err, "IngestFailed")
         recorded = await workflow.execute_activity_method(
             RecordsActivities.record_ingest_failure,
