@@ -57,7 +57,8 @@ def api(
     """Serve the HTTP API (uvicorn)."""
     import uvicorn
 
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
+    # log_config None: uvicorn's own loggers keep the project's handler (JSON lines or console), set by serve_app
+    uvicorn.run("api.main:serve_app", factory=True, host=host, port=port, log_config=None)
 
 
 @app.command()
@@ -68,6 +69,19 @@ def migrate() -> None:
 
     upgrade_head(require(get_settings().database_url, "DATABASE_URL"))
     console.print("database is at the latest revision")
+
+
+@app.command("temporal-setup")
+def temporal_setup() -> None:
+    """Register the custom search attributes (UgcOwner, UgcCreativeId, ...) on TEMPORAL_ADDRESS's namespace."""
+    from clients import connect_temporal
+    from workflows.search_attributes import register_search_attributes
+
+    async def _run() -> list[str]:
+        return await register_search_attributes(await connect_temporal(get_settings()))
+
+    added = asyncio.run(_run())
+    console.print(f"added search attributes: {', '.join(added)}" if added else "search attributes already registered")
 
 
 @app.command()

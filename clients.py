@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aioboto3
 from botocore.config import Config
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 
 from settings import Settings
 from workflows.queues import TASK_QUEUE_MAIN, TASK_QUEUE_MEDIA
@@ -25,12 +26,17 @@ def require(value: str | None, name: str) -> str:
     return value
 
 
-async def connect_temporal(settings: Settings) -> Client:
-    """The one way every part of the project talks to Temporal (pydantic payloads)."""
+async def connect_temporal(settings: Settings, runtime: Runtime | None = None, **options: Any) -> Client:
+    """The one way every part of the project talks to Temporal (pydantic payloads, tracing interceptor)."""
+    from telemetry.tracing import temporal_interceptors
+
     return await Client.connect(
         require(settings.temporal_address, "TEMPORAL_ADDRESS"),
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
+        interceptors=temporal_interceptors(),
+        runtime=runtime,
+        **options,
     )
 
 

@@ -131,6 +131,22 @@ class Settings(BaseSettings):
     worker_queues: str = Field("all", description="'all' or a comma list of main, media, transfer")
     media_concurrency: int = 0  # 0: CPU count
 
+    # --- operations: metrics, traces, logs (README: Operations) ---
+    metrics_host: str = Field("127.0.0.1", description="interface the metrics listeners bind (0.0.0.0 in containers)")
+    api_metrics_port: int = Field(9101, ge=0, le=65535, description="the API's Prometheus listener; 0: none")
+    worker_metrics_port: int = Field(9102, ge=0, le=65535, description="the worker's (SDK + domain); 0: none")
+    # list prices per million tokens, for the estimated-cost counter (ugc_claude_cost_microdollars_total)
+    claude_input_usd_per_mtok: float = Field(3.0, ge=0)
+    claude_output_usd_per_mtok: float = Field(15.0, ge=0)
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", description="auto: readable lines on a terminal, JSON lines otherwise"
+    )
+    log_level: str = "INFO"
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None, description="OTLP/HTTP collector base URL (http://collector:4318); unset: no traces are exported"
+    )
+    otel_service_name: str | None = Field(None, description="the traces' service.name; default ugc-api / ugc-worker")
+
     @field_validator("presign_expiration_seconds")
     @classmethod
     def _clamp_presign(cls, value: int) -> int:
@@ -147,7 +163,8 @@ class Settings(BaseSettings):
 
     @field_validator(
         "database_url", "temporal_address", "r2_endpoint_url", "r2_public_base_url",
-        "jwt_audience", "jwt_issuer", "jwt_public_key", "anthropic_base_url", mode="before",
+        "jwt_audience", "jwt_issuer", "jwt_public_key", "anthropic_base_url", "otel_exporter_otlp_endpoint",
+        mode="before",
     )  # fmt: skip
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -22,6 +22,9 @@ from activities.registry import (
 )
 from clients import connect_temporal, require, s3_client
 from settings import Settings, get_settings
+from telemetry.logs import configure_logging
+from telemetry.runtime import worker_runtime
+from telemetry.tracing import configure_tracing, flush_traces
 from workflows.queues import QUEUES_BY_NAME, parse_queues
 
 log = logging.getLogger("ugc.worker")
@@ -32,7 +35,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event, queues: str | None
     names = parse_queues(queues or settings.worker_queues)
     grace = timedelta(seconds=settings.worker_graceful_shutdown_seconds)
     async with AsyncExitStack() as stack:
-        client = await connect_temporal(settings)
+        client = await connect_temporal(settings, runtime=worker_runtime(settings))
         s3 = await stack.enter_async_context(s3_client(settings))
         workers: list[Worker] = []
         if "transfer" in names:
@@ -81,12 +84,17 @@ async def _database_workers(
 
 
 async def main(queues: str | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    configure_tracing(settings, "ugc-worker")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await run_worker(get_settings(), stop, queues)
+    try:
+        await run_worker(settings, stop, queues)
+    finally:
+        flush_traces()
 
 
 if __name__ == "__main__":

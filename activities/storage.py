@@ -17,6 +17,7 @@ from models.schemas.media import DeleteObjectsInput, FetchVideoInput, PublishObj
 from storage.keys import OCTET_STREAM
 from storage.objects import ObjectRef, SizeLimitExceeded, stream_to_object
 from storage.url_fetch import UrlRefused, UrlUnreachable, open_url
+from telemetry.metrics import BYTES_MOVED
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -77,6 +78,7 @@ class StorageActivities:
         if result.size_bytes == 0:
             await self.s3.delete_object(Bucket=dest.bucket, Key=dest.key)
             raise InvalidVideo("the video file is empty")
+        BYTES_MOVED.add(result.size_bytes, path="url_fetch")
         return StoredObject(key=str(dest), sha256=result.sha256, size_bytes=result.size_bytes)
 
     @activity.defn

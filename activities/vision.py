@@ -18,6 +18,7 @@ from activities.heartbeat import threadsafe_heartbeat
 from models.schemas.analysis import AnalyzeFramesInput, AnalyzeFramesOutput, CreativeInsights, Frame
 from models.tables import CreativeAnalysis
 from storage.objects import MEDIA_READ_SECONDS, ObjectRef, presigned_get
+from telemetry.metrics import CLAUDE_COST, CLAUDE_TOKENS, claude_cost_microdollars
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -40,10 +41,22 @@ def cache_key(params: AnalyzeFramesInput, model: str, prompt_version: str) -> st
 class VisionActivities:
     """Analysis backends; `claude` is None when the worker has no ANTHROPIC_API_KEY."""
 
-    def __init__(self, s3: S3Client, sessionmaker: async_sessionmaker[AsyncSession], claude: ClaudeVision | None):
+    def __init__(
+        self,
+        s3: S3Client,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        claude: ClaudeVision | None,
+        usd_per_mtok: tuple[float, float] = (3.0, 15.0),
+    ):
         self.s3 = s3
         self.sessionmaker = sessionmaker
         self.claude = claude
+        self.usd_per_mtok = usd_per_mtok  # (input, output) prices, for the estimated-cost counter
+
+    def _count_spend(self, model: str, input_tokens: int, output_tokens: int) -> None:
+        CLAUDE_TOKENS.add(input_tokens, model=model, kind="input")
+        CLAUDE_TOKENS.add(output_tokens, model=model, kind="output")
+        CLAUDE_COST.add(claude_cost_microdollars(input_tokens, output_tokens, self.usd_per_mtok), model=model)
 
     @activity.defn
     @typed_failures
@@ -64,6 +77,7 @@ class VisionActivities:
         if answer is None:
             frames = await self._frame_bytes(params.frames)
             answer = await self.claude.analyze(frames, attempt=activity.info().attempt)
+            self._count_spend(answer.model, answer.input_tokens, answer.output_tokens)
             # Temporal keeps the last heartbeat's details for the next attempt: the answer is durable from
             # here on, before the database write that may fail (the first heartbeat is sent at once)
             activity.heartbeat({"cache_key": key, "answer": answer.model_dump(mode="json")})

@@ -18,6 +18,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig
 
 from api.errors import install_error_handlers
+from api.observability import RequestContext, metrics_listener
 from api.routes import (
     benchmarks,
     campaign_reads,
@@ -34,6 +35,8 @@ from api.routes import (
 from clients import require, s3_client
 from models.db import async_url, make_engine, make_sessionmaker
 from settings import Settings, get_settings
+from telemetry.logs import configure_logging
+from telemetry.tracing import configure_tracing, instrument_api, temporal_interceptors
 
 # a request retries an unreachable Temporal for about 2 s (a supervised restart takes ~1 s), then answers
 # 503; the SDK's default of 10 retries up to 5 s apart would hold every caller ~10 s during an outage
@@ -50,10 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; clients are made in the lifespan so a test or server owns their life."""
     settings = settings or get_settings()
     settings.require_jwt_claims_config()  # no API that takes tokens for any audience or issuer
+    configure_tracing(settings, "ugc-api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            app.state.metrics_port = stack.enter_context(metrics_listener(settings))
             engine = make_engine(require(settings.database_url, "DATABASE_URL"))
             stack.push_async_callback(engine.dispose)
             app.state.settings = settings
@@ -76,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 data_converter=pydantic_data_converter,
                 lazy=True,
                 retry_config=TEMPORAL_RETRY,
+                interceptors=temporal_interceptors(),
             )
             app.state.s3 = await stack.enter_async_context(s3_client(settings))
             yield
@@ -90,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
     )
     install_error_handlers(app)
+    app.add_middleware(RequestContext)
+    instrument_api(app)
     install_docs(app)
     app.include_router(health.router)
     # benchmarks first: /creatives/benchmarks must not be read as /creatives/{creative_id}
@@ -104,6 +112,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(learning.router)
     app.include_router(workflows.router)
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app as a server process runs it (`ugc api`, `ugc up`): the project's log lines first."""
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    return create_app(settings)
 
 
 # Swagger UI and ReDoc as the fastapi-offline package ships them (swagger-ui-bundle.js, swagger-ui.css,

@@ -21,6 +21,7 @@ from api.video_urls import sniff_video_extension
 from settings import Settings
 from storage import keys
 from storage.objects import ObjectRef, SizeLimitExceeded, stream_to_object
+from telemetry.metrics import BYTES_MOVED
 
 FORM_OVERHEAD_BYTES = 64 * 1024  # the boundaries, part headers and text fields around the file
 SNIFF_BYTES = 64  # enough of the head to tell MP4/MOV from WebM/Matroska
@@ -127,6 +128,7 @@ async def store_file(
         )
     except SizeLimitExceeded:
         raise too_large(settings) from None
+    BYTES_MOVED.add(stored.size_bytes, path="api_upload")
     return StoredUpload(ref, stored.sha256, stored.size_bytes, (file.filename or "")[:500] or None)
 
 

@@ -85,7 +85,7 @@ def run_up(settings: Settings, *, headless: bool, seed: Callable[[Settings, str]
         worker = ManagedProcess("worker", [sys.executable, "-m", "worker"], logs / "worker.log", child_env)
         api = ManagedProcess(
             "API",
-            [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
+            [sys.executable, "-m", "uvicorn", "api.main:serve_app", "--factory",
              "--host", settings.api_host, "--port", str(settings.api_port)],
             logs / "api.log",
             child_env,
@@ -117,6 +117,11 @@ def run_up(settings: Settings, *, headless: bool, seed: Callable[[Settings, str]
         console.print("all services stopped")
 
 
+def _metrics_lines(settings: Settings) -> list[str]:
+    ports = (("API metrics", settings.api_metrics_port), ("Worker metrics", settings.worker_metrics_port))
+    return [f"{name:<14}http://{settings.metrics_host}:{port}/metrics" for name, port in ports if port]
+
+
 def _print_banner(settings: Settings, api_url: str, headless: bool, logs: Path) -> None:
     ui = "(headless)" if headless else f"http://127.0.0.1:{settings.temporal_ui_port}"
     if settings.temporal_address:
@@ -126,6 +131,7 @@ def _print_banner(settings: Settings, api_url: str, headless: bool, logs: Path) 
         f"API docs      {api_url}/docs",
         f"Temporal UI   {ui}",
         f"Logs          {logs}",
+        *_metrics_lines(settings),
         "",
         "admin token:  ugc token --sub me --admin",
         "Ctrl-C stops everything.",

@@ -17,6 +17,7 @@ import httpx
 import psutil
 
 from devstack.process import ManagedProcess, StackError, free_port, port_open
+from workflows.search_attributes import dev_server_flags
 
 if TYPE_CHECKING:
     from pgserver import PostgresServer
@@ -43,6 +44,7 @@ def temporal_process(data_dir: Path, port: int, ui_port: int, namespace: str, he
         "--metrics-port", str(free_port()),
         "--namespace", namespace,
         "--log-level", "warn",
+        *dev_server_flags(),
     ]  # fmt: skip
     argv += ["--headless"] if headless else ["--ui-port", str(ui_port), "--ui-ip", "127.0.0.1"]
     return ManagedProcess("Temporal", argv, data_dir / "logs" / "temporal.log")

@@ -51,6 +51,8 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         worker_graceful_shutdown_seconds=2,
         # the test file servers listen on loopback; every other private address stays refused
         url_fetch_allowed_hosts=["127.0.0.1", "localhost"],
+        api_metrics_port=0,  # no listeners on the default ports: tests that scrape pick free ones
+        worker_metrics_port=0,
     )
     stack = DevStack(base, headless=True, free_ports=True)
     env = stack.start()

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         ProbeResultInput,
     )
     from models.schemas.media import ProbeVideoInput
+    from telemetry.metrics import ANALYSES
     from workflows.common import delete_objects, failure_of, record
     from workflows.policies import (
         ANALYSIS_RETRY_DELAYS,
@@ -33,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         VISION_TIMEOUT,
     )
     from workflows.queues import TASK_QUEUE_MEDIA
+    from workflows.search_attributes import CREATIVE_ID, TRIGGER, upsert
 
 # failures do not use up triggers, forces coalesce, continue-as-new while waiting: runs started before these
 # rules keep the old ones (replay); a run adopts them where they first differ, so waiting runs switch over
@@ -114,6 +116,7 @@ class AnalyzeCreativeWorkflow:
         state.pending_force += params.pending_force
         state.failed_trigger = AnalysisTrigger(params.failed_trigger) if params.failed_trigger else None
         state.failures, state.retry_at = params.failures, params.retry_at
+        upsert({CREATIVE_ID: params.creative_id})  # a run started by an older caller learns its own id
         if not params.probed:
             await self._probe(params)
         while True:
@@ -144,6 +147,7 @@ class AnalyzeCreativeWorkflow:
     async def _serve(self, params: AnalyzeCreativeInput, trigger: AnalysisTrigger) -> None:
         """One analysis and its accounting: only a success uses up the trigger."""
         state = self._state
+        upsert({TRIGGER: trigger.value})
         if trigger is AnalysisTrigger.FORCE:
             if self._new_rules():
                 state.pending_force = 0  # every request so far is answered by this one analysis
@@ -252,6 +256,7 @@ class AnalyzeCreativeWorkflow:
         except ActivityError as err:
             reason, _ = failure_of(err, INVALID_VIDEO)
             self._last_error = reason
+            ANALYSES.add(backend=params.vision_backend, outcome="failed")
             await record(set_status, AnalysisStatusInput(
                 creative_id=params.creative_id, analysis_status="failed", reason=reason
             ))  # fmt: skip
@@ -264,4 +269,5 @@ class AnalyzeCreativeWorkflow:
             ),
         )
         self._last_error = None
+        ANALYSES.add(backend=params.vision_backend, outcome="succeeded")
         return True

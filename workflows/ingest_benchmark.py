@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from temporalio import workflow
+from temporalio.common import TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
@@ -27,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         VideoProbe,
     )
     from storage import keys
+    from telemetry.metrics import INGESTS
     from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id
     from workflows.common import failure_of
     from workflows.policies import (
@@ -38,6 +40,17 @@ with workflow.unsafe.imports_passed_through():
         RECORDS_TIMEOUT,
     )
     from workflows.queues import TASK_QUEUE_MEDIA, TASK_QUEUE_TRANSFER
+    from workflows.search_attributes import (
+        CREATIVE_ID,
+        OWNER,
+        PLATFORM,
+        PRODUCT_CATEGORY,
+        TRIGGER,
+        UPSERT_PATCH,
+        inherited,
+        search_attributes,
+        upsert,
+    )
 
 
 def ingest_workflow_id(creative_id: object) -> str:
@@ -59,6 +72,13 @@ class IngestBenchmarkWorkflow:
     @workflow.run
     async def run(self, params: IngestBenchmarkInput) -> IngestBenchmarkOutput:
         fields = params.fields
+        upsert(
+            {
+                CREATIVE_ID: params.creative_id,
+                PRODUCT_CATEGORY: fields.product_category,
+                PLATFORM: [fields.source_platform],
+            }
+        )
         try:
             prior = benchmark_prior(
                 fields.market_cvr,
@@ -137,10 +157,12 @@ class IngestBenchmarkWorkflow:
                 ),
                 id=analysis_id,
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                search_attributes=self._analysis_attributes(),
             )
         except WorkflowAlreadyStartedError:
             pass  # a re-ingest: the creative's analysis workflow is already there, listening
         self._stage = "analysis-started"
+        INGESTS.add(outcome="published")
         return IngestBenchmarkOutput(
             creative_id=params.creative_id,
             video_key=video_key,
@@ -148,6 +170,13 @@ class IngestBenchmarkWorkflow:
             bayesian_beta=prior.beta,
             analysis_workflow_id=analysis_id,
         )
+
+    def _analysis_attributes(self) -> TypedSearchAttributes | None:
+        """The analysis is found by the benchmark's owner, id, category and platform (runs before the patch: none)."""
+        if not workflow.patched(UPSERT_PATCH):
+            return None
+        values = inherited([OWNER, CREATIVE_ID, PRODUCT_CATEGORY, PLATFORM])
+        return search_attributes(values | {TRIGGER: "benchmark"})
 
     async def _stage_video(self, params: IngestBenchmarkInput, staging_key: str) -> StoredObject:
         source = params.source
@@ -168,6 +197,7 @@ class IngestBenchmarkWorkflow:
     ) -> None:
         """Record the refusal, remove what this run stored, and fail with the cause's type."""
         self._stage = "failed"
+        INGESTS.add(outcome="refused")
         reason, error_type = failure_of(err, "IngestFailed")
         recorded = await workflow.execute_activity_method(
             RecordsActivities.record_ingest_failure,

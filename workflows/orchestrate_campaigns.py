@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.schemas.learning import AllocateBudgetInput
     from workflows.policies import RECORDS_RETRY, RECORDS_TIMEOUT
+    from workflows.search_attributes import PLATFORM, VIDEO_ASSET_ID, upsert
 
 
 def orchestrate_workflow_id(video_asset_id: object, request_id: str) -> str:
@@ -39,6 +40,7 @@ class OrchestrateCampaignsWorkflow:
 
     @workflow.run
     async def run(self, params: OrchestrateCampaignsInput) -> OrchestrateCampaignResponse:
+        upsert({VIDEO_ASSET_ID: params.video_asset_id, PLATFORM: params.platforms})
         self._phase = f"scoring {', '.join(params.platforms)}"
         decisions = await asyncio.gather(*(self._decide(params, platform) for platform in params.platforms))
         self._phase = "creating draft campaigns"

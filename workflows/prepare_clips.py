@@ -25,9 +25,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.schemas.media import ProbeVideoInput
     from storage.keys import shot_pass_keys
+    from telemetry.metrics import CLIPS_CUT
     from workflows.common import delete_objects, failure_of, record
     from workflows.policies import CLIPS_TIMEOUT, MEDIA_HEARTBEAT, MEDIA_RETRY
     from workflows.queues import TASK_QUEUE_MEDIA
+    from workflows.search_attributes import VIDEO_ASSET_ID, upsert
 
 
 def prepare_clips_workflow_id(video_asset_id: object) -> str:
@@ -48,6 +50,7 @@ class PrepareClipsWorkflow:
 
     @workflow.run
     async def run(self, params: PrepareClipsInput) -> PrepareClipsOutput:
+        upsert({VIDEO_ASSET_ID: params.video_asset_id})
         self._phase = "probing"
         try:
             probe = await workflow.execute_activity_method(
@@ -78,6 +81,8 @@ class PrepareClipsWorkflow:
         self._phase = f"cutting {len(plans)} clips"
         outcomes = await asyncio.gather(*(self._clip(params, plan) for plan in plans))
         ready = sum(outcomes)
+        CLIPS_CUT.add(ready, outcome="ready")
+        CLIPS_CUT.add(len(plans) - ready, outcome="failed")
         await record(
             ClipRecordsActivities.finish_asset,
             FinishAssetInput(video_asset_id=params.video_asset_id, ready=ready, failed=len(plans) - ready),

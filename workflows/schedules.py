@@ -14,6 +14,7 @@ from temporalio.client import (
 
 from models.schemas.learning import TrainRulesInput
 from workflows.queues import TASK_QUEUE_MAIN
+from workflows.search_attributes import TRIGGER, search_attributes
 from workflows.train_rules import SCHEDULE_ID, TrainRulesWorkflow
 
 
@@ -21,7 +22,11 @@ async def ensure_training_schedule(client: Client, cron: str, params: TrainRules
     """Create the schedule once (True); an existing one is left as operators may have tuned it (False)."""
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
-            TrainRulesWorkflow.run, params, id="train-rules-scheduled", task_queue=TASK_QUEUE_MAIN
+            TrainRulesWorkflow.run,
+            params,
+            id="train-rules-scheduled",
+            task_queue=TASK_QUEUE_MAIN,
+            typed_search_attributes=search_attributes({TRIGGER: "schedule"}),
         ),
         spec=ScheduleSpec(cron_expressions=[cron]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),

@@ -10,6 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.learning import LearningActivities
     from models.schemas.learning import TrainPlatformInput, TrainRulesInput, TrainRulesOutput
     from workflows.policies import TRAIN_RETRY, TRAIN_TIMEOUT
+    from workflows.search_attributes import PLATFORM, upsert
 
 SCHEDULE_ID = "train-rules-daily"
 
@@ -27,6 +28,7 @@ class TrainRulesWorkflow:
 
     @workflow.run
     async def run(self, params: TrainRulesInput) -> TrainRulesOutput:
+        upsert({PLATFORM: params.platforms})
         self._phase = f"training {', '.join(params.platforms)}"
         results = await asyncio.gather(
             *(

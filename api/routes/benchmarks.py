@@ -31,6 +31,7 @@ from storage import keys
 from storage.objects import ObjectRef
 from workflows.ingest_benchmark import IngestBenchmarkWorkflow, ingest_workflow_id
 from workflows.queues import TASK_QUEUE_MAIN
+from workflows.search_attributes import CREATIVE_ID, OWNER, PLATFORM, PRODUCT_CATEGORY, search_attributes
 
 router = APIRouter(prefix="/api/v1", tags=["benchmarks"])
 
@@ -122,6 +123,14 @@ async def create_benchmark(
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         memo={"owner_id": admin.id, "creative_id": str(creative_id)},
+        search_attributes=search_attributes(
+            {
+                OWNER: admin.id,
+                CREATIVE_ID: creative_id,
+                PRODUCT_CATEGORY: fields.product_category,
+                PLATFORM: [fields.source_platform],
+            }
+        ),
     )
     return WorkflowStarted(creative_id=creative_id, workflow_id=workflow_id)
 

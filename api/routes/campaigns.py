@@ -26,6 +26,7 @@ from models.schemas.campaigns import (
 from models.tables import BestClipDecision, Clip
 from workflows.orchestrate_campaigns import OrchestrateCampaignsWorkflow, orchestrate_workflow_id
 from workflows.queues import TASK_QUEUE_MAIN
+from workflows.search_attributes import OWNER, PLATFORM, PRODUCT_CATEGORY, VIDEO_ASSET_ID, search_attributes
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -70,6 +71,14 @@ async def orchestrate(
         task_queue=TASK_QUEUE_MAIN,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         memo={"owner_id": asset.owner_id, "video_asset_id": str(asset.id)},
+        search_attributes=search_attributes(
+            {
+                OWNER: asset.owner_id,
+                VIDEO_ASSET_ID: asset.id,
+                PRODUCT_CATEGORY: asset.product_category,
+                PLATFORM: platforms,
+            }
+        ),
     )
     try:
         return await result_or_running(handle, settings.api_workflow_wait_seconds)

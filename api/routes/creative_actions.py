@@ -22,6 +22,7 @@ from models.tables import Creative, CreativeAnalysis, PerformanceEvent
 from settings import Settings
 from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id
 from workflows.queues import TASK_QUEUE_MAIN
+from workflows.search_attributes import CREATIVE_ID, OWNER, PRODUCT_CATEGORY, search_attributes
 
 router = APIRouter(prefix="/api/v1/creatives", tags=["creatives"])
 
@@ -84,6 +85,9 @@ async def _signal_with_start(
         start_signal=signal,
         start_signal_args=args,
         memo={"owner_id": creative.owner_id or "", "creative_id": str(creative.id)},
+        search_attributes=search_attributes(
+            {OWNER: creative.owner_id, CREATIVE_ID: creative.id, PRODUCT_CATEGORY: creative.product_category}
+        ),
     )
     return workflow_id
 

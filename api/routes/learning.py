@@ -23,6 +23,7 @@ from models.schemas.learning import (
 )
 from models.tables import Campaign, CampaignPerformanceEvent, VideoAsset
 from workflows.queues import TASK_QUEUE_MAIN
+from workflows.search_attributes import OWNER, TRIGGER, search_attributes
 from workflows.train_rules import TrainRulesWorkflow
 
 ALL_CLIENTS = "all"  # the admin-only client_id that pools every client, labelled so in the answer
@@ -98,5 +99,6 @@ async def train_rules(
         id=f"train-rules-manual-{uuid.uuid4().hex[:12]}",
         task_queue=TASK_QUEUE_MAIN,
         memo={"owner_id": admin.id},
+        search_attributes=search_attributes({OWNER: admin.id, TRIGGER: "manual"}),
     )
     return await result_or_running(handle, settings.api_workflow_wait_seconds)

@@ -25,6 +25,7 @@ from storage.objects import ObjectRef
 from workflows.analyze_creative import AnalyzeCreativeWorkflow, analysis_workflow_id
 from workflows.prepare_clips import PrepareClipsWorkflow, prepare_clips_workflow_id
 from workflows.queues import TASK_QUEUE_MAIN
+from workflows.search_attributes import CREATIVE_ID, OWNER, PRODUCT_CATEGORY, VIDEO_ASSET_ID, search_attributes
 
 Fields = TypeVar("Fields", CreativeUploadFields, VideoAssetUploadFields)
 # what the two form-upload routes may answer besides 201
@@ -100,6 +101,9 @@ async def create_client_creative(
         task_queue=TASK_QUEUE_MAIN,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         memo={"owner_id": owner_id, "creative_id": str(creative_id)},
+        search_attributes=search_attributes(
+            {OWNER: owner_id, CREATIVE_ID: creative_id, PRODUCT_CATEGORY: fields.product_category}
+        ),
     )
     await start_or_undo(session, s3, stored, Creative, creative_id, start)
     return workflow_id
@@ -140,6 +144,9 @@ async def create_video_asset(
         task_queue=TASK_QUEUE_MAIN,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         memo={"owner_id": owner_id, "video_asset_id": str(asset_id)},
+        search_attributes=search_attributes(
+            {OWNER: owner_id, VIDEO_ASSET_ID: asset_id, PRODUCT_CATEGORY: fields.product_category}
+        ),
     )
     await start_or_undo(session, s3, stored, VideoAsset, asset_id, start)
     return workflow_id

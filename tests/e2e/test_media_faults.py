@@ -7,16 +7,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from google.protobuf.duration_pb2 import Duration
-from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, RegisterNamespaceRequest
 from temporalio.client import Client
-from temporalio.service import RPCError
 
 from api.auth import issue_token
 from api.main import create_app
@@ -25,30 +21,15 @@ from devstack.samples import make_test_video
 from settings import Settings
 from tests.conftest import bearer
 from tests.media.fault_proxy import Faults, fault_server
+from tests.support.namespaces import new_namespace
 from worker import run_worker
-
-
-async def _namespace(settings: Settings, name: str) -> None:
-    """Register a namespace on the session's Temporal and wait until it serves."""
-    client = await connect_temporal(settings)
-    retention = Duration(seconds=int(timedelta(days=1).total_seconds()))
-    await client.workflow_service.register_namespace(
-        RegisterNamespaceRequest(namespace=name, workflow_execution_retention_period=retention)
-    )
-    for _ in range(100):
-        try:
-            await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=name))
-            return
-        except RPCError:
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"namespace {name} never became available")
 
 
 @pytest.fixture
 async def faulty(stack_settings: Settings) -> AsyncIterator[tuple[Settings, Faults]]:
     """Settings for a worker and API in a namespace of their own, reaching S3 only through the proxy."""
     namespace = f"media-faults-{uuid.uuid4().hex[:8]}"
-    await _namespace(stack_settings, namespace)
+    await new_namespace(stack_settings, namespace)  # with the search attributes the API sets
     with fault_server(upstream=stack_settings.r2_endpoint_url) as (proxy, faults):
         settings = stack_settings.model_copy(
             update={"temporal_namespace": namespace, "r2_endpoint_url": proxy, "url_fetch_allowed_hosts": ["127.0.0.1"]}

@@ -19,13 +19,13 @@ from temporalio.worker import Replayer, Worker
 
 from api.auth import issue_token
 from devstack.samples import make_test_video, make_truncated_copy
-from devstack.services import venv_binary
 from models.schemas.clips import AssetProbeInput, PrepareClipsInput, ShotsInput
 from models.schemas.common import Done
 from models.schemas.media import DeleteObjectsInput, ProbeVideoInput, VideoProbe
 from settings import Settings
 from storage.keys import shot_pass_keys
 from tests.conftest import bearer
+from tests.support.temporal_env import start_time_skipping
 from workflows.catalog import ALL_WORKFLOWS
 from workflows.prepare_clips import PrepareClipsWorkflow
 from workflows.queues import TASK_QUEUE_MAIN, TASK_QUEUE_MEDIA, TASK_QUEUE_TRANSFER
@@ -160,9 +160,7 @@ class ShotPassMocks:
 
 @pytest.fixture
 async def shot_mocks() -> AsyncIterator[tuple[WorkflowEnvironment, ShotPassMocks]]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=venv_binary("temporal-test-server"), data_converter=pydantic_data_converter
-    )
+    env = await start_time_skipping()
     mocks = ShotPassMocks()
     async with (
         Worker(env.client, task_queue=TASK_QUEUE_MAIN, workflows=ALL_WORKFLOWS, activities=[mocks.record_asset_probe]),

