@@ -58,6 +58,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
                 "database_url": env["DATABASE_URL"],
                 "temporal_address": env["TEMPORAL_ADDRESS"],
                 "r2_endpoint_url": env["R2_ENDPOINT_URL"],
+                "meta_graph_url": env["META_GRAPH_URL"],
             }
         )
         upgrade_head(env["DATABASE_URL"])
@@ -186,3 +187,11 @@ def served_api(stack_settings: Settings) -> Iterator[str]:
         server.should_exit = True
         thread.join(30)
         sock.close()
+
+
+@pytest.fixture(scope="session")
+def fake_meta_url(stack_settings: Settings) -> str:
+    """The stack's local Graph API fake, asking for small chunks so that uploads take several."""
+    url = stack_settings.meta_graph_url or ""
+    httpx.post(f"{url}/__fake/chunk_bytes", json={"bytes": 256 * 1024}, timeout=10).raise_for_status()
+    return url
