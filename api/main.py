@@ -19,6 +19,7 @@ from temporalio.service import RetryConfig
 
 from api.errors import install_error_handlers
 from api.routes import (
+    ad_accounts,
     benchmarks,
     campaign_reads,
     campaigns,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ledger.router)
     app.include_router(learning.router)
     app.include_router(workflows.router)
+    app.include_router(ad_accounts.router)
     return app
 
 

@@ -255,6 +255,15 @@ class Campaign(Base):
     clicks: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     conversions: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = _created_at()
+    # published to Meta (PublishCampaignWorkflow): the account it went to and every object it made there
+    ad_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ad_accounts.id", ondelete="SET NULL"))
+    creative_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("creatives.id", ondelete="SET NULL"))
+    meta_video_id: Mapped[str | None] = mapped_column(String(40))
+    meta_creative_id: Mapped[str | None] = mapped_column(String(40))
+    meta_campaign_id: Mapped[str | None] = mapped_column(String(40))
+    meta_adset_id: Mapped[str | None] = mapped_column(String(40))
+    meta_ad_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CampaignPerformanceEvent(Base):
@@ -321,3 +330,42 @@ class UsageCounter(Base):
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     bytes_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class AdAccount(Base):
+    """A client's connected Meta ad account; its access token is stored only encrypted (ads/tokens.py)."""
+
+    __tablename__ = "ad_accounts"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "account_id"),
+        CheckConstraint("status IN ('connected', 'needs_reconnect', 'disconnected')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), index=True)
+    account_id: Mapped[str] = mapped_column(String(40))  # act_<digits>
+    page_id: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str | None] = mapped_column(String(200))
+    token_ciphertext: Mapped[str | None] = mapped_column(Text)  # None once disconnected
+    status: Mapped[str] = mapped_column(String(20), default="connected", server_default="connected")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = _updated_at()
+
+
+class AdInsightDay(Base):
+    """One Meta ad's totals for one day as last reported: a restated day replaces its row, never adds to it."""
+
+    __tablename__ = "ad_insight_days"
+
+    meta_ad_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    impressions: Mapped[int] = mapped_column(BigInteger)
+    clicks: Mapped[int] = mapped_column(BigInteger)
+    conversions: Mapped[int] = mapped_column(BigInteger)
+    spend_minor: Mapped[int] = mapped_column(BigInteger)
+    video_plays: Mapped[int] = mapped_column(BigInteger)
+    thruplays: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = _updated_at()

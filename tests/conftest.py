@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
@@ -49,6 +50,10 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         jwt_issuer=TEST_JWT_ISSUER,
         max_video_bytes=TEST_MAX_VIDEO_BYTES,
         worker_graceful_shutdown_seconds=2,
+        meta_token_key=Fernet.generate_key().decode(),
+        meta_throttle_min_delay_seconds=1,
+        meta_video_poll_seconds=0.5,
+        meta_insights_poll_seconds=0.5,
     )
     stack = DevStack(base, headless=True, free_ports=True)
     env = stack.start()
