@@ -28,6 +28,7 @@ from api.routes import (
     health,
     learning,
     ledger,
+    meta_publish,
     uploads,
     video_assets,
     workflows,
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(learning.router)
     app.include_router(workflows.router)
     app.include_router(ad_accounts.router)
+    app.include_router(meta_publish.router)
     return app
 
 

@@ -117,7 +117,8 @@ class MetaClient:
             self.pacer.observe(self.account, usage)
             return body
         error = graph_error(response.status_code, body, usage, min_throttle_delay=self.config.min_throttle_delay)
-        self.pacer.observe(self.account, usage, throttled=isinstance(error, MetaThrottled))
+        throttled = isinstance(error, MetaThrottled)
+        self.pacer.observe(self.account, usage, throttled=throttled, wait=error.retry_after if throttled else None)
         raise error
 
     # --- objects by deterministic name: Meta takes no idempotency key, so a name is the key ---

@@ -94,12 +94,12 @@ class Pacer:
         self.clock = clock
         self._accounts: dict[str, _AccountState] = {}
 
-    def observe(self, account: str, usage: Usage, *, throttled: bool = False) -> None:
-        """Record what an answer for `account` reported."""
+    def observe(self, account: str, usage: Usage, *, throttled: bool = False, wait: timedelta | None = None) -> None:
+        """Record what an answer for `account` reported (`wait`: how long a throttle said to hold off)."""
         now = self.clock()
         state = _AccountState(usage, now)
         if throttled or usage.percent >= 100.0:
-            delay = usage.regain_delay()
+            delay = wait or usage.regain_delay()
             state.blocked_until = now + (delay.total_seconds() if delay else self.max_gap_s)
         self._accounts[account] = state
 
