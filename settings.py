@@ -27,7 +27,7 @@ MIN_HMAC_SECRET_BYTES = 32
 # <data_dir>/dev.env so every `ugc` command using the same data directory agrees on them; real
 # deployments set the variables instead (the API refuses to start without JWT_AUDIENCE/JWT_ISSUER).
 DEV_ENV_FILENAME = "dev.env"
-DEV_ENV_VARIABLES = ("JWT_SECRET", "JWT_AUDIENCE", "JWT_ISSUER")
+DEV_ENV_VARIABLES = ("JWT_SECRET", "JWT_AUDIENCE", "JWT_ISSUER", "META_TOKEN_KEY")
 LOCAL_JWT_AUDIENCE = "ugc-engine-local"
 LOCAL_JWT_ISSUER = "ugc-engine-local"
 
@@ -146,6 +146,28 @@ class Settings(BaseSettings):
         None, description="OTLP/HTTP collector base URL (http://collector:4318); unset: no traces are exported"
     )
     otel_service_name: str | None = Field(None, description="the traces' service.name; default ugc-api / ugc-worker")
+    # --- Meta ads: publishing, insights sync, budgets (ads/meta, workflows/publish_campaign.py) ---
+    meta_graph_url: str | None = Field(
+        None, description="Graph API base URL (https://graph.facebook.com); unset: the local fake `ugc up` starts"
+    )
+    meta_graph_version: str = Field("v21.0", pattern=r"^v\d+\.\d+$")
+    meta_fake_port: int = 8444
+    # Fernet key (urlsafe base64 of 32 bytes) the ad accounts' access tokens are encrypted with at rest
+    meta_token_key: SecretStr | None = None
+    meta_campaign_objective: str = "OUTCOME_SALES"
+    meta_billing_event: str = "IMPRESSIONS"
+    meta_optimization_goal: str = "LINK_CLICKS"
+    meta_http_timeout_seconds: float = Field(60.0, gt=0)
+    meta_throttle_min_delay_seconds: float = Field(60.0, ge=0, description="wait after a throttle with no estimate")
+    meta_pace_start_percent: float = Field(75.0, ge=0, lt=100, description="usage % from which calls are spaced")
+    meta_max_inline_wait_seconds: float = Field(10.0, ge=0, description="longer pacing waits become retries")
+    meta_video_poll_seconds: float = Field(10.0, gt=0, description="how often a publish checks the video is ready")
+    meta_video_ready_timeout_seconds: float = Field(2 * 3600, gt=0)
+    meta_insights_poll_seconds: float = Field(5.0, gt=0)
+    meta_insights_lookback_days: int = Field(28, ge=1, le=90, description="days each sync asks Meta for again")
+    meta_sync_interval_minutes: int = Field(60, ge=1, description="the per-account insights schedule")
+    meta_budget_change_threshold: float = Field(0.05, ge=0, le=1, description="share move that is pushed to Meta")
+    meta_budget_changes_per_hour: int = Field(4, ge=1, description="pushes per ad set per hour at most")
 
     @field_validator("presign_expiration_seconds")
     @classmethod
@@ -164,7 +186,7 @@ class Settings(BaseSettings):
     @field_validator(
         "database_url", "temporal_address", "r2_endpoint_url", "r2_public_base_url",
         "jwt_audience", "jwt_issuer", "jwt_public_key", "anthropic_base_url", "otel_exporter_otlp_endpoint",
-        mode="before",
+        "meta_graph_url", mode="before",
     )  # fmt: skip
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -18,6 +18,7 @@ from activities.registry import (
     download_client,
     main_activities,
     media_activities,
+    meta_http_client,
     transfer_activities,
 )
 from clients import connect_temporal, require, s3_client
@@ -71,7 +72,8 @@ async def _database_workers(
         anthropic = anthropic_client(settings)
         if anthropic is not None:
             stack.push_async_callback(anthropic.close)
-        activities = main_activities(settings, sessionmaker, s3, anthropic)
+        meta_http = await stack.enter_async_context(meta_http_client(settings))
+        activities = main_activities(settings, sessionmaker, s3, anthropic, meta_http)
         workers.append(_worker(client, "main", grace, workflows=ALL_WORKFLOWS, activities=activities))
         training = TrainRulesInput(l2=settings.training_l2, min_improvement=settings.training_min_improvement)
         if await ensure_training_schedule(client, settings.training_cron, training):

@@ -57,8 +57,9 @@ def main_activities(
     sessionmaker: async_sessionmaker[AsyncSession],
     s3: S3Client,
     anthropic: AsyncAnthropic | None,
+    meta_http: httpx.AsyncClient | None = None,
 ) -> Activities:
-    """ugc-main: database writes, Claude calls, campaign decisions, learning."""
+    """ugc-main: database writes, Claude calls, campaign decisions, learning, Meta ads."""
     from activities.analysis_records import AnalysisRecordsActivities
     from activities.campaigns import CampaignActivities
     from activities.clip_records import ClipRecordsActivities
@@ -93,6 +94,37 @@ def main_activities(
         campaigns.create_draft_campaign,
         learning.allocate_budget,
         learning.train_platform_weights,
+        *meta_activities(settings, sessionmaker, s3, meta_http or meta_http_client(settings)),
+    ]
+
+
+def meta_http_client(settings: Settings) -> httpx.AsyncClient:
+    """HTTP client for the Graph API: no redirects, no retries (Temporal retries), a bounded timeout."""
+    return httpx.AsyncClient(timeout=httpx.Timeout(settings.meta_http_timeout_seconds), follow_redirects=False)
+
+
+def meta_activities(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], s3: S3Client, http: httpx.AsyncClient
+) -> Activities:
+    """Publishing to Meta, syncing its insights and moving budgets."""
+    from activities.meta import MetaActivities, graph_config
+    from activities.meta_records import MetaRecordsActivities
+    from ads.meta.usage import Pacer
+    from ads.tokens import TokenBox
+
+    key = settings.meta_token_key
+    box = TokenBox(key.get_secret_value()) if key is not None else None
+    pacer = Pacer(start_percent=settings.meta_pace_start_percent)
+    meta = MetaActivities(sessionmaker, s3, http, graph_config(settings), box, pacer)
+    records = MetaRecordsActivities(sessionmaker)
+    return [
+        meta.upload_video,
+        meta.video_status,
+        meta.upload_image,
+        meta.ensure_object,
+        records.prepare_publish,
+        records.record_published,
+        records.record_publish_failed,
     ]
 
 

@@ -20,6 +20,7 @@ from temporalio.service import RetryConfig
 from api.errors import install_error_handlers
 from api.observability import RequestContext, metrics_listener
 from api.routes import (
+    ad_accounts,
     benchmarks,
     campaign_reads,
     campaigns,
@@ -28,6 +29,7 @@ from api.routes import (
     health,
     learning,
     ledger,
+    meta_publish,
     uploads,
     video_assets,
     workflows,
@@ -111,6 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ledger.router)
     app.include_router(learning.router)
     app.include_router(workflows.router)
+    app.include_router(ad_accounts.router)
+    app.include_router(meta_publish.router)
     return app
 
 

@@ -28,7 +28,8 @@ LOCAL_URL_FETCH_ALLOWED_HOSTS = "127.0.0.1,localhost"
 
 def ensure_local_secrets(settings: Settings) -> Settings:
     """Write what the local stack's tokens need into .data/dev.env (0600) once, each unless configured:
-    a generated JWT secret (HS256) and the local audience and issuer (added to an older dev.env too)."""
+    a generated JWT secret (HS256), the local audience and issuer, and a key for the stored Meta tokens
+    (added to an older dev.env too)."""
     from settings import LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER
 
     wanted: dict[str, str] = {}
@@ -38,6 +39,10 @@ def ensure_local_secrets(settings: Settings) -> Settings:
         wanted["JWT_AUDIENCE"] = LOCAL_JWT_AUDIENCE
     if settings.jwt_issuer is None:
         wanted["JWT_ISSUER"] = LOCAL_JWT_ISSUER
+    if settings.meta_token_key is None:  # encrypts the ad accounts' Meta tokens at rest
+        from cryptography.fernet import Fernet
+
+        wanted["META_TOKEN_KEY"] = Fernet.generate_key().decode()
     path = settings.data_dir / DEV_ENV_FILENAME
     existing = path.read_text() if path.exists() else ""
     present = {line.partition("=")[0].strip() for line in existing.splitlines() if line.partition("=")[2].strip()}
@@ -132,6 +137,7 @@ def _print_banner(settings: Settings, api_url: str, headless: bool, logs: Path) 
         f"Temporal UI   {ui}",
         f"Logs          {logs}",
         *_metrics_lines(settings),
+        f"Meta Graph    {settings.meta_graph_url or '(local fake, started with the stack)'}",
         "",
         "admin token:  ugc token --sub me --admin",
         "Ctrl-C stops everything.",

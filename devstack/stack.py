@@ -10,7 +10,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from devstack.process import ManagedProcess, StackError, port_open
+from devstack.process import ManagedProcess, StackError, free_port, port_open
 from devstack.services import (
     EmbeddedPostgres,
     WeedPorts,
@@ -56,6 +56,8 @@ class DevStack:
                 env["DATABASE_URL"] = self.postgres.start()
             if not self.settings.r2_endpoint_url:
                 env["R2_ENDPOINT_URL"] = self._start_s3()
+            if not self.settings.meta_graph_url:
+                env["META_GRAPH_URL"] = self._start_fake_meta()
         except BaseException:
             self.stop()
             raise
@@ -90,6 +92,14 @@ class DevStack:
         endpoint = f"http://127.0.0.1:{s.s3_port}"
         self._create_buckets(endpoint)
         return endpoint
+
+    def _start_fake_meta(self) -> str:
+        """The local Graph API fake (devstack/fake_meta.py), so publishing and syncing work offline."""
+        from devstack.fake_meta import fake_meta_process
+
+        port = free_port() if self.free_ports else self.settings.meta_fake_port
+        self._launch(fake_meta_process(self.data_dir, port), lambda: port_open(port), {"meta_fake_port": port})
+        return f"http://127.0.0.1:{port}"
 
     def _launch(self, proc: ManagedProcess, is_ready: object, ports: dict[str, int]) -> None:
         for setting, port in ports.items():

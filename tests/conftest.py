@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
@@ -53,6 +54,10 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         url_fetch_allowed_hosts=["127.0.0.1", "localhost"],
         api_metrics_port=0,  # no listeners on the default ports: tests that scrape pick free ones
         worker_metrics_port=0,
+        meta_token_key=Fernet.generate_key().decode(),
+        meta_throttle_min_delay_seconds=1,
+        meta_video_poll_seconds=0.5,
+        meta_insights_poll_seconds=0.5,
     )
     stack = DevStack(base, headless=True, free_ports=True)
     env = stack.start()
@@ -62,6 +67,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
                 "database_url": env["DATABASE_URL"],
                 "temporal_address": env["TEMPORAL_ADDRESS"],
                 "r2_endpoint_url": env["R2_ENDPOINT_URL"],
+                "meta_graph_url": env["META_GRAPH_URL"],
             }
         )
         upgrade_head(env["DATABASE_URL"])
@@ -190,3 +196,11 @@ def served_api(stack_settings: Settings) -> Iterator[str]:
         server.should_exit = True
         thread.join(30)
         sock.close()
+
+
+@pytest.fixture(scope="session")
+def fake_meta_url(stack_settings: Settings) -> str:
+    """The stack's local Graph API fake, asking for small chunks so that uploads take several."""
+    url = stack_settings.meta_graph_url or ""
+    httpx.post(f"{url}/__fake/chunk_bytes", json={"bytes": 256 * 1024}, timeout=10).raise_for_status()
+    return url

@@ -5,6 +5,7 @@ from workflows.analyze_creative import AnalyzeCreativeWorkflow
 from workflows.ingest_benchmark import IngestBenchmarkWorkflow
 from workflows.orchestrate_campaigns import OrchestrateCampaignsWorkflow
 from workflows.prepare_clips import PrepareClipsWorkflow
+from workflows.publish_campaign import PublishCampaignWorkflow
 from workflows.train_rules import TrainRulesWorkflow
 
 ALL_WORKFLOWS: list[type] = [
@@ -13,4 +14,5 @@ ALL_WORKFLOWS: list[type] = [
     PrepareClipsWorkflow,
     OrchestrateCampaignsWorkflow,
     TrainRulesWorkflow,
+    PublishCampaignWorkflow,
 ]

@@ -55,3 +55,22 @@ TRAIN_TIMEOUT = timedelta(minutes=10)
 # a creative's analysis that failed after its activities' own retries (an outage outlasting them, a bad
 # answer): tried again automatically after each of these waits, then only on its next trigger
 ANALYSIS_RETRY_DELAYS = (timedelta(minutes=10), timedelta(hours=1), timedelta(hours=6))
+
+# Meta Graph calls: throttles wait for Meta's regain estimate (the failure's next_retry_delay overrides the
+# interval); an expired token or a refused request is final (typed by ads/meta/errors.py)
+META_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+    maximum_attempts=30,
+    non_retryable_error_types=[
+        *NON_RETRYABLE_TYPES,
+        "MetaTokenExpired",
+        "MetaInvalidRequest",
+        "AdAccountUnavailable",
+        "TokenUnreadable",
+    ],
+)
+META_CALL_TIMEOUT = timedelta(minutes=2)
+META_UPLOAD_TIMEOUT = timedelta(hours=2)  # a 1 GB clip over a slow uplink
+META_UPLOAD_HEARTBEAT = timedelta(seconds=60)

@@ -29,8 +29,16 @@ def _campaign_out(campaign: Campaign, clip: Clip | None, decision: BestClipDecis
         clip_end_s=clip.end_s if clip else None,
         clip_variant=clip.variant if clip else None,
         decision=_decision_out(decision, clip) if decision is not None and clip is not None else None,
-        external_ids={k: str(v) for k, v in (meta.get("external_ids") or {}).items()},
+        external_ids={k: str(v) for k, v in (meta.get("external_ids") or {}).items()} | _meta_ids(campaign),
     )
+
+
+META_ID_COLUMNS = ("meta_video_id", "meta_creative_id", "meta_campaign_id", "meta_adset_id", "meta_ad_id")
+
+
+def _meta_ids(campaign: Campaign) -> dict[str, str]:
+    """The ids PublishCampaignWorkflow stored, under their column names."""
+    return {column: value for column in META_ID_COLUMNS if (value := getattr(campaign, column, None))}
 
 
 def _decision_out(decision: BestClipDecision, clip: Clip) -> BestClipOut:

@@ -1,6 +1,7 @@
 """The ORM tables (SQLAlchemy 2.0, `Mapped[...]`), docs/DESIGN.md §7, one module per feature; schema changes
 go through Alembic. Importing this package registers every table on `Base.metadata`."""
 
+from models.tables.ads import AdAccount, AdInsightDay
 from models.tables.base import NAMING_CONVENTION, Base, JsonB
 from models.tables.campaigns import (
     BestClipDecision,
@@ -15,7 +16,22 @@ from models.tables.creatives import Creative, CreativeAnalysis, PatternPerforman
 from models.tables.uploads import UploadSession, UsageCounter
 
 __all__ = [
-    "NAMING_CONVENTION", "Base", "BestClipDecision", "Campaign", "CampaignPerformanceEvent", "Clip", "Creative",
-    "CreativeAnalysis", "JsonB", "PatternPerformance", "PerformanceEvent", "RuleWeights", "SocialSyncLedger",
-    "UploadSession", "UsageCounter", "VideoAsset",
+    "NAMING_CONVENTION",
+    "AdAccount",
+    "AdInsightDay",
+    "Base",
+    "BestClipDecision",
+    "Campaign",
+    "CampaignPerformanceEvent",
+    "Clip",
+    "Creative",
+    "CreativeAnalysis",
+    "JsonB",
+    "PatternPerformance",
+    "PerformanceEvent",
+    "RuleWeights",
+    "SocialSyncLedger",
+    "UploadSession",
+    "UsageCounter",
+    "VideoAsset",
 ]  # fmt: skip

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -116,6 +117,15 @@ class Campaign(Base):
     clicks: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     conversions: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = created_at_column()
+    # published to Meta (PublishCampaignWorkflow): the account it went to and every object it made there
+    ad_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ad_accounts.id", ondelete="SET NULL"))
+    creative_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("creatives.id", ondelete="SET NULL"))
+    meta_video_id: Mapped[str | None] = mapped_column(String(40))
+    meta_creative_id: Mapped[str | None] = mapped_column(String(40))
+    meta_campaign_id: Mapped[str | None] = mapped_column(String(40))
+    meta_adset_id: Mapped[str | None] = mapped_column(String(40))
+    meta_ad_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CampaignPerformanceEvent(Base):

@@ -206,7 +206,7 @@ def test_local_stack_writes_audience_and_issuer_beside_the_secret(
     from devstack.runner import ensure_local_secrets
 
     monkeypatch.chdir(tmp_path)  # no .env
-    for name in ("JWT_SECRET", "JWT_AUDIENCE", "JWT_ISSUER", "JWT_ALGORITHM"):
+    for name in ("JWT_SECRET", "JWT_AUDIENCE", "JWT_ISSUER", "JWT_ALGORITHM", "META_TOKEN_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     dev_env = tmp_path / "data" / DEV_ENV_FILENAME
@@ -226,11 +226,9 @@ def test_local_stack_writes_audience_and_issuer_beside_the_secret(
     upgraded = ensure_local_secrets(Settings())
     assert upgraded.jwt_secret is not None and upgraded.jwt_secret.get_secret_value() == secret
     assert (upgraded.jwt_audience, upgraded.jwt_issuer) == (LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER)
-    assert dev_env.read_text().splitlines() == [
-        f"JWT_SECRET={secret}",
-        f"JWT_AUDIENCE={LOCAL_JWT_AUDIENCE}",
-        f"JWT_ISSUER={LOCAL_JWT_ISSUER}",
-    ]
+    lines = dev_env.read_text().splitlines()
+    assert lines[:3] == [f"JWT_SECRET={secret}", f"JWT_AUDIENCE={LOCAL_JWT_AUDIENCE}", f"JWT_ISSUER={LOCAL_JWT_ISSUER}"]
+    assert len(lines) == 4 and lines[3].startswith("META_TOKEN_KEY=")  # the key of the stored Meta tokens
 
     # configured values always win over dev.env
     monkeypatch.setenv("JWT_AUDIENCE", "ugc-api")

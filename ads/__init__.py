@@ -1,0 +1,1 @@
+"""Ad-platform clients (Meta first); no Temporal, no FastAPI."""

@@ -1,0 +1,1 @@
+"""The Meta Marketing (Graph) API: a typed httpx client, its error mapping and usage-header pacing."""
