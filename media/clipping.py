@@ -18,7 +18,7 @@ from domain.rules import ClipFeatures
 from media.faces import FaceDetectorUnavailable, detect_faces, face_detector_available
 from media.ffmpeg_cli import ffmpeg, input_args, run, tail, unavailable_reason
 from media.local_analyzer import measure_video, pacing_label
-from media.source import ENCODER_THREADS, OPEN_TIMEOUT_S, ShouldStop, unavailable
+from media.source import DECODER_THREAD_TYPE, ENCODER_THREADS, OPEN_TIMEOUT_S, ShouldStop, unavailable
 from models.schemas.media import MediaLimits
 
 DEFAULT_MAX_EDGE = 1080
@@ -216,7 +216,7 @@ def _early_frames(path: Path) -> list[bytes]:
     jpegs: list[bytes] = []
     with av.open(str(path), timeout=OPEN_TIMEOUT_S) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream.thread_type = DECODER_THREAD_TYPE
         duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else math.inf
         # a clip shorter than an instant still gets its last moments looked at, never a frame past its end
         wanted = sorted({min(t, max(0.0, duration - 0.1)) for t in FACE_INSTANTS_S})

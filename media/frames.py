@@ -11,7 +11,16 @@ import av
 from domain.failures import InvalidVideo
 from domain.frames import frame_instant, scaled_size
 from media.limits import check_frame
-from media.source import DECODE_ERRORS, ShouldStop, check_stop, decode_failure, open_video, upright, video_duration
+from media.source import (
+    DECODE_ERRORS,
+    DECODER_THREAD_TYPE,
+    ShouldStop,
+    check_stop,
+    decode_failure,
+    open_video,
+    upright,
+    video_duration,
+)
 from models.schemas.media import MediaLimits
 
 JPEG_QUALITY = 85
@@ -38,7 +47,7 @@ def read_frames(
     """Upright JPEG frames at the given instants (moved into the last second when the video is shorter)."""
     limits = limits or MediaLimits()
     with open_video(url, range_reads=True, limits=limits) as (container, stream):
-        stream.thread_type = "AUTO"
+        stream.thread_type = DECODER_THREAD_TYPE
         duration = video_duration(container, stream)
         if duration <= 0:
             raise InvalidVideo("the video has no duration")

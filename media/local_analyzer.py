@@ -13,7 +13,7 @@ import numpy as np
 from media.faces import FaceDetectorUnavailable as FaceDetectorUnavailable  # its home was here
 from media.faces import detect_faces, face_detector_available
 from media.limits import FrameCounter, check_frame
-from media.source import ShouldStop, check_stop, displayed_size, open_video, video_duration
+from media.source import DECODER_THREAD_TYPE, ShouldStop, check_stop, displayed_size, open_video, video_duration
 from models.schemas.analysis import CreativeInsights, Frame
 from models.schemas.media import MediaLimits
 
@@ -125,7 +125,7 @@ def measure_video(
     limits = limits or MediaLimits()
     frames = FrameCounter(limits)
     with open_video(url_or_path, limits=limits) as (container, video):
-        video.thread_type = "AUTO"
+        video.thread_type = DECODER_THREAD_TYPE
         audio = container.streams.audio[0] if container.streams.audio else None
         width, height = video.codec_context.width, video.codec_context.height
         stats = _VideoStats(SMALL_WIDTH, max(8, round(SMALL_WIDTH * height / max(width, 1) / 2) * 2))

@@ -19,7 +19,7 @@ from media.local_analyzer import (
     _VideoStats,
     detect_cuts,
 )
-from media.source import ENCODER_THREADS, ShouldStop, check_stop, displayed_size, open_video
+from media.source import DECODER_THREAD_TYPE, ENCODER_THREADS, ShouldStop, check_stop, displayed_size, open_video
 from models.schemas.media import MediaLimits
 
 # the crop is a deliverable encoded once for all its clips: x264's fastest preset, the old per-clip CRF
@@ -67,7 +67,7 @@ class _Pass:
         self, container: av.container.InputContainer, crop_path: Path, max_edge: int, step: float, limits: MediaLimits
     ):
         self.video = container.streams.video[0]
-        self.video.thread_type = "AUTO"
+        self.video.thread_type = DECODER_THREAD_TYPE
         self.audio = container.streams.audio[0] if container.streams.audio else None
         self.inputs = [s for s in (self.video, self.audio) if s is not None]
         w, h = self.video.codec_context.width, self.video.codec_context.height

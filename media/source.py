@@ -44,6 +44,12 @@ NOT_ON_WHITELIST = "not on whitelist"  # FFmpeg's log line when a whitelist refu
 # each frame thread holds about two frames: FFmpeg's default (one per core + 1, up to 16) would make a
 # decoder's memory grow with the machine; the media queue runs one activity per core anyway
 DECODER_THREADS = min(4, (os.cpu_count() or 1) + 1)
+# Slice threads, never frame threads, in every decoder: with FFmpeg's log routed to Python (below), a frame
+# thread that logs (a damaged or stream-copied clip warns) waits for the GIL while the thread freeing its
+# codec context holds the GIL and waits for it: a hang for good (PyAV issues 909, 367, 751; seen here as a
+# cut_clip stuck in avcodec_free_context). Slice workers only run inside a decode call, which releases the
+# GIL. Throughput stays: the media queue runs one activity per core.
+DECODER_THREAD_TYPE = "SLICE"
 # x264's own default (1.5 per core) capped likewise: each encoder thread holds frames of its own
 ENCODER_THREADS = min(4, max(1, (os.cpu_count() or 1) * 3 // 2))
 
