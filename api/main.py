@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             stack.push_async_callback(read_pool.close)
             app.state.read_pool = read_pool
-            # lazy: the API starts (and /healthz reports 503) even while Temporal is down
+            # lazy: the API starts (and /readyz reports 503) even while Temporal is down
             app.state.temporal = await Client.connect(
                 require(settings.temporal_address, "TEMPORAL_ADDRESS"),
                 namespace=settings.temporal_namespace,

@@ -57,7 +57,7 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 def _api_healthy(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
 
