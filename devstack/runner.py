@@ -23,6 +23,8 @@ from settings import DEV_ENV_FILENAME, Settings, load_settings
 
 console = Console()
 SEEDED_MARKER = "seeded"
+# the metrics ports `ugc up` gives its API and worker unless API_METRICS_PORT / WORKER_METRICS_PORT are set
+UP_METRICS_PORTS = {"api_metrics_port": 9101, "worker_metrics_port": 9102}
 
 
 def ensure_local_secrets(settings: Settings) -> Settings:
@@ -69,6 +71,8 @@ def run_up(settings: Settings, *, headless: bool, seed: Callable[[Settings, str]
     signal.signal(signal.SIGTERM, _raise_interrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     settings = ensure_local_secrets(settings)
+    unset = {name: port for name, port in UP_METRICS_PORTS.items() if name not in settings.model_fields_set}
+    settings = settings.model_copy(update=unset)
     stack = DevStack(settings, headless=headless)
     children: list[ManagedProcess] = []
     logs = settings.data_dir.resolve() / "logs"
@@ -79,7 +83,7 @@ def run_up(settings: Settings, *, headless: bool, seed: Callable[[Settings, str]
         resolved = settings.model_copy(update={k.lower(): v for k, v in env.items()})
         with console.status("migrating the database ..."):
             upgrade_head(resolved.database_url or "")
-        child_env = {**os.environ, **env}
+        child_env = {**os.environ, **env, **{name.upper(): str(port) for name, port in unset.items()}}
         worker = ManagedProcess("worker", [sys.executable, "-m", "worker"], logs / "worker.log", child_env)
         api = ManagedProcess(
             "API",
@@ -116,8 +120,9 @@ def run_up(settings: Settings, *, headless: bool, seed: Callable[[Settings, str]
 
 
 def _metrics_lines(settings: Settings) -> list[str]:
-    ports = (("API metrics", settings.api_metrics_port), ("Worker metrics", settings.worker_metrics_port))
-    return [f"{name:<14}http://{settings.metrics_host}:{port}/metrics" for name, port in ports if port]
+    ports = (("API", settings.api_metrics_port), ("worker", settings.worker_metrics_port))
+    urls = [f"http://{settings.metrics_host}:{port}/metrics ({name})" for name, port in ports if port]
+    return [f"Metrics       {url}" if i == 0 else f"              {url}" for i, url in enumerate(urls)]
 
 
 def _print_banner(settings: Settings, api_url: str, headless: bool, logs: Path) -> None:

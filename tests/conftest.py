@@ -49,7 +49,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         jwt_issuer=TEST_JWT_ISSUER,
         max_video_bytes=TEST_MAX_VIDEO_BYTES,
         worker_graceful_shutdown_seconds=2,
-        api_metrics_port=0,  # no listeners on the default ports: tests that scrape pick free ones
+        api_metrics_port=0,  # no metrics listeners: tests that scrape pick free ports
         worker_metrics_port=0,
     )
     stack = DevStack(base, headless=True, free_ports=True)
