@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            app.state.metrics_port = stack.enter_context(metrics_listener(settings))
+            stack.enter_context(metrics_listener(settings))
             engine = make_engine(require(settings.database_url, "DATABASE_URL"))
             stack.push_async_callback(engine.dispose)
             app.state.settings = settings
