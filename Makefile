@@ -26,6 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml  # no Docker engine needed
 
 # each prints a table of ratios against a baseline measured in the same run (bench/README.md)
 bench: $(STAMP)

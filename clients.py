@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aioboto3
 from botocore.config import Config
@@ -26,7 +26,7 @@ def require(value: str | None, name: str) -> str:
     return value
 
 
-async def connect_temporal(settings: Settings, runtime: Runtime | None = None, **options: Any) -> Client:
+async def connect_temporal(settings: Settings, runtime: Runtime | None = None) -> Client:
     """The one way every part of the project talks to Temporal (pydantic payloads, tracing interceptor)."""
     from telemetry.tracing import temporal_interceptors
 
@@ -35,8 +35,7 @@ async def connect_temporal(settings: Settings, runtime: Runtime | None = None, *
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         interceptors=temporal_interceptors(),
-        runtime=runtime,
-        **options,
+        runtime=runtime,  # the worker's exports metrics; None: the SDK's default runtime
     )
 
 

@@ -133,8 +133,9 @@ class Settings(BaseSettings):
 
     # --- operations: metrics, traces, logs (README: Operations) ---
     metrics_host: str = Field("127.0.0.1", description="interface the metrics listeners bind (0.0.0.0 in containers)")
-    api_metrics_port: int = Field(9101, ge=0, le=65535, description="the API's Prometheus listener; 0: none")
-    worker_metrics_port: int = Field(9102, ge=0, le=65535, description="the worker's (SDK + domain); 0: none")
+    # 0: none, so a library user or a test binds nothing unasked; `ugc up` uses UP_METRICS_PORTS
+    api_metrics_port: int = Field(0, ge=0, le=65535, description="the API's Prometheus listener; 0: none")
+    worker_metrics_port: int = Field(0, ge=0, le=65535, description="the worker's (SDK + domain); 0: none")
     # list prices per million tokens, for the estimated-cost counter (ugc_claude_cost_microdollars_total)
     claude_input_usd_per_mtok: float = Field(3.0, ge=0)
     claude_output_usd_per_mtok: float = Field(15.0, ge=0)

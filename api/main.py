@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            app.state.metrics_port = stack.enter_context(metrics_listener(settings))
+            stack.enter_context(metrics_listener(settings))
             engine = make_engine(require(settings.database_url, "DATABASE_URL"))
             stack.push_async_callback(engine.dispose)
             app.state.settings = settings
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             stack.push_async_callback(read_pool.close)
             app.state.read_pool = read_pool
-            # lazy: the API starts (and /healthz reports 503) even while Temporal is down
+            # lazy: the API starts (and /readyz reports 503) even while Temporal is down
             app.state.temporal = await Client.connect(
                 require(settings.temporal_address, "TEMPORAL_ADDRESS"),
                 namespace=settings.temporal_namespace,

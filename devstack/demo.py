@@ -130,3 +130,11 @@ def run_demo(settings: Settings, api_url: str) -> None:
         for wf in (workflow_id, asset.workflow_id):
             console.print(f"  {_ui(settings, wf)}")
         console.print(f"  {_ui(settings, '')[:-1]}  (all runs, retries and histories)")
+        # the custom search attributes (workflows/search_attributes.py), for the UI's search box
+        console.print('  search: UgcOwner = "demo-brand-a"   ·   UgcPlatform = "tiktok"')
+        console.print(f'  search: UgcVideoAssetId = "{asset.video_asset_id}"')
+        if settings.api_metrics_port or settings.worker_metrics_port:
+            console.rule("metrics")
+            for name, port in (("API", settings.api_metrics_port), ("worker", settings.worker_metrics_port)):
+                if port:
+                    console.print(f"  {name}: curl -s http://{settings.metrics_host}:{port}/metrics | grep ^ugc_")

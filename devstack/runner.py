@@ -24,6 +24,8 @@ from settings import DEV_ENV_FILENAME, Settings, load_settings
 console = Console()
 SEEDED_MARKER = "seeded"
 LOCAL_URL_FETCH_ALLOWED_HOSTS = "127.0.0.1,localhost"
+# the metrics ports `ugc up` gives its API and worker unless API_METRICS_PORT / WORKER_METRICS_PORT are set
+UP_METRICS_PORTS = {"api_metrics_port": 9101, "worker_metrics_port": 9102}
 
 
 def ensure_local_secrets(settings: Settings) -> Settings:
@@ -63,7 +65,7 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 def _api_healthy(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -75,6 +77,8 @@ def run_up(settings: Settings, *, headless: bool, seed: Callable[[Settings, str]
     signal.signal(signal.SIGTERM, _raise_interrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     settings = ensure_local_secrets(settings)
+    unset = {name: port for name, port in UP_METRICS_PORTS.items() if name not in settings.model_fields_set}
+    settings = settings.model_copy(update=unset)
     stack = DevStack(settings, headless=headless)
     children: list[ManagedProcess] = []
     logs = settings.data_dir.resolve() / "logs"
@@ -86,7 +90,10 @@ def run_up(settings: Settings, *, headless: bool, seed: Callable[[Settings, str]
         with console.status("migrating the database ..."):
             upgrade_head(resolved.database_url or "")
         # video URLs on this machine (a local file server) are fetched; set URL_FETCH_ALLOWED_HOSTS to change it
-        child_env = {"URL_FETCH_ALLOWED_HOSTS": LOCAL_URL_FETCH_ALLOWED_HOSTS, **os.environ, **env}
+        child_env = {
+            "URL_FETCH_ALLOWED_HOSTS": LOCAL_URL_FETCH_ALLOWED_HOSTS, **os.environ, **env,
+            **{name.upper(): str(port) for name, port in unset.items()},
+        }  # fmt: skip
         worker = ManagedProcess("worker", [sys.executable, "-m", "worker"], logs / "worker.log", child_env)
         api = ManagedProcess(
             "API",
@@ -123,8 +130,9 @@ def run_up(settings: Settings, *, headless: bool, seed: Callable[[Settings, str]
 
 
 def _metrics_lines(settings: Settings) -> list[str]:
-    ports = (("API metrics", settings.api_metrics_port), ("Worker metrics", settings.worker_metrics_port))
-    return [f"{name:<14}http://{settings.metrics_host}:{port}/metrics" for name, port in ports if port]
+    ports = (("API", settings.api_metrics_port), ("worker", settings.worker_metrics_port))
+    urls = [f"http://{settings.metrics_host}:{port}/metrics ({name})" for name, port in ports if port]
+    return [f"Metrics       {url}" if i == 0 else f"              {url}" for i, url in enumerate(urls)]
 
 
 def _print_banner(settings: Settings, api_url: str, headless: bool, logs: Path) -> None:

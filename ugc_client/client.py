@@ -46,6 +46,7 @@ class _Endpoints:
     _token: str | None
 
     health = Endpoint(endpoints.health)
+    ready = Endpoint(endpoints.ready)
     ingest_benchmark_video = Endpoint(endpoints.ingest_benchmark_video)
     list_benchmarks = Endpoint(endpoints.list_benchmarks)
     upload_client_video = Endpoint(endpoints.upload_client_video)

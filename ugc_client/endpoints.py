@@ -21,8 +21,13 @@ DEFAULT_PRODUCT_CATEGORY = "uncategorized"
 
 
 def health() -> Call[dict[str, Any]]:
-    """GET /healthz: each backing service's state (503 → ServiceUnavailable naming the failing one)."""
+    """GET /healthz: liveness, {"status": "ok"} while the API serves requests."""
     return Call("GET", "/healthz", returns(dict[str, Any]))
+
+
+def ready() -> Call[dict[str, Any]]:
+    """GET /readyz: each backing service's state (503 → ServiceUnavailable naming the failing one)."""
+    return Call("GET", "/readyz", returns(dict[str, Any]))
 
 
 def ingest_benchmark_video(

@@ -1,4 +1,6 @@
-"""GET /healthz: database, Temporal and S3 each checked; 503 names what is failing."""
+"""GET /healthz: liveness (the process answers, nothing else is asked); GET /readyz: database, Temporal and
+S3 each checked, 503 naming what is failing. A dependency's outage makes the API unready, never 'dead':
+restarting it would not bring the database back."""
 
 from __future__ import annotations
 
@@ -68,8 +70,17 @@ _HEALTH_DOC: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/healthz", summary="Liveness of every backing service", responses=_HEALTH_DOC)
-async def healthz(request: Request) -> JSONResponse:
+@router.get(
+    "/healthz",
+    summary="Liveness: the API process serves requests (no dependency is checked)",
+    responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+)
+async def healthz() -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/readyz", summary="Readiness: every backing service answers", responses=_HEALTH_DOC)
+async def readyz(request: Request) -> JSONResponse:
     names = ("database", "temporal", "s3")
     results = await asyncio.gather(_check(_database(request)), _check(_temporal(request)), _check(_s3(request)))
     components = dict(zip(names, results, strict=True))

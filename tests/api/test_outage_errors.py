@@ -140,7 +140,7 @@ async def test_other_failures_answer_500(case: str, make: Callable[[], BaseExcep
     assert response.json() == {"error": "internal_error", "detail": "unexpected error"}
 
 
-async def test_healthz_503_carries_retry_after(stack_settings: Settings) -> None:
+async def test_readyz_503_carries_retry_after(stack_settings: Settings) -> None:
     dead = stack_settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
     response = await _health_with(dead)
     assert response.status_code == 503

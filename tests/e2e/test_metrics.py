@@ -7,12 +7,13 @@ import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 from pydantic import SecretStr
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError
 
 from api.auth import issue_token
 from api.main import create_app
@@ -40,7 +41,7 @@ def samples(text: str, name: str, **labels: str) -> list[float]:
     return values
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 async def observed(stack_settings: Settings) -> AsyncIterator[tuple[Settings, httpx.AsyncClient, Client]]:
     """A worker and an API in a namespace of their own, both with metrics ports, Claude faked."""
     with FakeAnthropic() as fake:
@@ -77,9 +78,19 @@ async def _scrape(port: int) -> str:
     return response.text
 
 
-async def test_both_ports_show_the_sdk_http_and_domain_series(
+@dataclass
+class Scraped:
+    worker: str
+    api: str
+    fetched_bytes: int
+
+
+@pytest.fixture(scope="module")
+async def scraped(
     observed: tuple[Settings, httpx.AsyncClient, Client], admin_token: str, media_dir: Path, file_server: str
-) -> None:
+) -> Scraped:
+    """Real work through the API and worker (a benchmark ingested and analyzed by Claude, one refused, an
+    upload, a read), then both ports scraped."""
     settings, api, temporal = observed
     make_test_video(media_dir / "metrics.mp4", duration_s=4.0)
     body = {
@@ -114,11 +125,28 @@ async def test_both_ports_show_the_sdk_http_and_domain_series(
     read = await api.get(f"/api/v1/creatives/{creative_id}", headers=bearer(issue_token(settings, "someone")))
     assert read.status_code == 200
 
-    worker = await _scrape(settings.worker_metrics_port)
+    refused = await api.post(
+        "/api/v1/benchmarks", headers=bearer(admin_token), json={**body, "video_url": f"{file_server}/missing.mp4"}
+    )
+    assert refused.status_code == 202
+    with pytest.raises(WorkflowFailureError):
+        await temporal.get_workflow_handle(refused.json()["workflow_id"]).result()
+    assert started.headers["x-request-id"]
+    return Scraped(
+        worker=await _scrape(settings.worker_metrics_port),
+        api=await _scrape(settings.api_metrics_port),
+        fetched_bytes=(media_dir / "metrics.mp4").stat().st_size,
+    )
+
+
+def test_both_ports_show_the_sdk_http_and_domain_series(scraped: Scraped) -> None:
+    worker, served = scraped.worker, scraped.api
     assert samples(worker, "temporal_worker_task_slots_available", task_queue="ugc-media")
     assert samples(worker, "temporal_activity_schedule_to_start_latency_bucket", task_queue="ugc-transfer")
     assert samples(worker, "temporal_activity_execution_latency_count", activity_type="fetch_video")
     assert samples(worker, "ugc_ingests_total", outcome="published", workflow_type="IngestBenchmarkWorkflow") == [1]
+    assert samples(worker, "ugc_ingests_total", outcome="refused") == [1]
+    assert samples(worker, "temporal_activity_execution_failed_total", activity_type="fetch_video")
     assert samples(worker, "ugc_analyses_total", backend="anthropic", outcome="succeeded") == [1]
     input_tokens = samples(worker, "ugc_claude_tokens_total", kind="input", activity_type="analyze_frames")
     output_tokens = samples(worker, "ugc_claude_tokens_total", kind="output")
@@ -126,13 +154,60 @@ async def test_both_ports_show_the_sdk_http_and_domain_series(
     cost = samples(worker, "ugc_claude_cost_microdollars_total")
     assert cost == [round(input_tokens[0] * 3.0 + output_tokens[0] * 15.0)]
     fetched = samples(worker, "ugc_bytes_moved_total", path="url_fetch")
-    assert fetched == [float((media_dir / "metrics.mp4").stat().st_size)]
+    assert fetched == [float(scraped.fetched_bytes)]
 
-    served = await _scrape(settings.api_metrics_port)
     assert samples(served, "ugc_http_requests_total", method="POST", route="/api/v1/benchmarks", status="202")
     assert samples(served, "ugc_http_requests_total", route="/api/v1/creatives/{creative_id}", status="200")
     assert samples(served, "ugc_http_request_duration_seconds_bucket", route="/api/v1/benchmarks", le="+Inf")
     assert samples(served, "ugc_bytes_moved_total", path="api_upload")
     for counter in DOMAIN_COUNTERS:  # each listed, counted here or not
         assert f"# TYPE {counter.name}_total counter" in served
-    assert started.headers["x-request-id"]
+
+
+ALERTS = Path(__file__).resolve().parents[2] / "telemetry" / "alerts.yml"
+PROMQL_WORDS = {
+    "sum", "avg", "min", "max", "count", "by", "without", "rate", "increase", "irate", "histogram_quantile",
+    "and", "or", "unless", "on", "ignoring", "bool", "clamp_min", "clamp_max", "abs", "time",
+}  # fmt: skip
+SELECTOR = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*(?:\{([^}]*)\})?\s*\[\d+[smhd]\]")
+
+
+def exposed_series(*scrapes: str) -> dict[str, set[str]]:
+    """Every sample name in the scrapes with the label names it carries."""
+    series: dict[str, set[str]] = {}
+    for text in scrapes:
+        for line in text.splitlines():
+            match = re.match(r"^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})? ", line)
+            if match:
+                labels = set(re.findall(r'(\w+)="', match.group(2) or ""))
+                series.setdefault(match.group(1), set()).update(labels)
+    return series
+
+
+def test_alert_rules_use_only_series_the_services_expose(scraped: Scraped) -> None:
+    """promtool is not at hand: the rules file parses, each rule is complete, its parentheses balance, and
+    every series, label matcher and `by` label it names is in what the two ports served after real work."""
+    import yaml
+
+    series = exposed_series(scraped.worker, scraped.api)
+    rules = [rule for group in yaml.safe_load(ALERTS.read_text())["groups"] for rule in group["rules"]]
+    wanted = {"ActivityScheduleToStartP99High", "ActivityFailureRateHigh", "AnalysesFailing", "ClaudeCostPerHourHigh"}
+    assert wanted <= {rule["alert"] for rule in rules}
+    for rule in rules:
+        assert rule["labels"]["severity"] in {"warning", "critical"} and rule["annotations"]["summary"]
+        assert re.fullmatch(r"\d+[smh]", rule["for"])
+        expr = re.sub(r'"[^"]*"', '""', rule["expr"])
+        assert expr.count("(") == expr.count(")"), rule["alert"]
+        selectors = SELECTOR.findall(expr)
+        assert selectors, rule["alert"]
+        for name, matchers in selectors:
+            assert name in series, f"{rule['alert']}: {name} is not exposed"
+            for label in re.findall(r"(\w+)\s*=~?", matchers):
+                assert label in series[name], f"{rule['alert']}: {name} has no label {label}"
+        names = {name for name, _ in selectors}
+        for group in re.findall(r"\bby\s*\(([^)]*)\)", expr):
+            for label in (part.strip() for part in group.split(",")):
+                assert any(label in series[name] for name in names), f"{rule['alert']}: no series has {label}"
+        bare = re.sub(r"\{[^}]*\}|\[\d+[smhd]\]|\bby\s*\([^)]*\)|\d+(?:\.\d+)?(?:e\d+)?", " ", expr)
+        for word in re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", bare):
+            assert word in PROMQL_WORDS or word in series, f"{rule['alert']}: unknown word {word}"

@@ -98,7 +98,7 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) 
     while time.monotonic() < deadline:
         assert proc.poll() is None, "ugc up exited early"
         try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
