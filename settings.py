@@ -54,7 +54,11 @@ class Settings(BaseSettings):
     # --- Anthropic (creative analysis: vision/claude.py) ---
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
-    claude_model: str = "claude-sonnet-4-5"
+    claude_model: str = Field(
+        "claude-sonnet-5-5",
+        description="a model with structured outputs (output_config.format: Claude 4.5 models and later); "
+        "the request sends no tool_choice, temperature or thinking settings, which Sonnet 5.5 refuses",
+    )
     claude_timeout_seconds: float = Field(60.0, gt=0)
     vision_backend: Literal["auto", "anthropic", "local"] = Field(
         "auto", description="auto: Claude when ANTHROPIC_API_KEY is set, else the local analyzer"
@@ -63,7 +67,7 @@ class Settings(BaseSettings):
     # --- analysis ---
     frame_timestamps: list[float] = Field(default_factory=lambda: [0.0, 3.0, 10.0], min_length=3, max_length=3)
     # 1024, not 1280: three 1280-px frames alone cost ~3,700 input tokens; 1024 keeps a whole
-    # analysis (frames + prompt + tool schema) near 3,300, under the 4,000 budget
+    # analysis (frames + prompt + answer schema) near 3,000, under the 4,000 budget
     frame_max_edge: int = Field(1024, ge=64, le=4096)
     analysis_idle_timeout_seconds: float = Field(7 * 24 * 3600, gt=0)
 
@@ -137,8 +141,8 @@ class Settings(BaseSettings):
     api_metrics_port: int = Field(0, ge=0, le=65535, description="the API's Prometheus listener; 0: none")
     worker_metrics_port: int = Field(0, ge=0, le=65535, description="the worker's (SDK + domain); 0: none")
     # list prices per million tokens, for the estimated-cost counter (ugc_claude_cost_microdollars_total)
-    claude_input_usd_per_mtok: float = Field(3.0, ge=0)
-    claude_output_usd_per_mtok: float = Field(15.0, ge=0)
+    claude_input_usd_per_mtok: float = Field(2.0, ge=0)  # claude-sonnet-5-5's list prices
+    claude_output_usd_per_mtok: float = Field(10.0, ge=0)
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", description="auto: readable lines on a terminal, JSON lines otherwise"
     )
@@ -169,6 +173,12 @@ class Settings(BaseSettings):
     meta_sync_interval_minutes: int = Field(60, ge=1, description="the per-account insights schedule")
     meta_budget_change_threshold: float = Field(0.05, ge=0, le=1, description="share move that is pushed to Meta")
     meta_budget_changes_per_hour: int = Field(4, ge=1, description="pushes per ad set per hour at most")
+    # --- Claude structured answers (vision/claude.py) ---
+    claude_effort: Literal["low", "medium", "high", "default"] = Field(
+        "low",
+        description="output_config.effort of each analysis (three frames, a few labels: low is enough); "
+        "default: none sent, for models without the effort parameter (e.g. claude-haiku-4-5)",
+    )
 
     @field_validator("presign_expiration_seconds")
     @classmethod

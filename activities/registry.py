@@ -71,7 +71,8 @@ def main_activities(
     if anthropic is not None:  # imported only when used: the SDK alone costs a worker ~35 MB
         from vision.claude import ClaudeVision
 
-        claude = ClaudeVision(anthropic, settings.claude_model)
+        effort = None if settings.claude_effort == "default" else settings.claude_effort
+        claude = ClaudeVision(anthropic, settings.claude_model, effort)
     records = RecordsActivities(sessionmaker)
     analysis_records = AnalysisRecordsActivities(sessionmaker)
     prices = (settings.claude_input_usd_per_mtok, settings.claude_output_usd_per_mtok)

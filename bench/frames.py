@@ -36,7 +36,7 @@ from domain.frames import FRAME_LABELS, scaled_size
 from media.frames import FrameImage, read_frames
 from models.schemas.analysis import Frame
 from settings import Settings
-from vision.claude import INSIGHTS_TOOL, build_content
+from vision.claude import OUTPUT_FORMAT, build_content
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "frames.json"
@@ -46,7 +46,6 @@ MAX_EDGE = int(Settings.model_fields["frame_max_edge"].default)
 TIMES, RUNS, BYTE_RUNS = [0.0, 3.0, 10.0], 7, 3
 TARGET_RATIO, TARGET_BYTES, TARGET_TOKENS = 1.0, 0.25, 4000
 CHARS_PER_TOKEN = 3.5  # rough average for English and JSON: no public tokenizer, count_tokens needs a key
-TOOL_SYSTEM_TOKENS = 313  # Anthropic's documented tool-use system prompt for tool_choice "tool"
 # (name, width, height, seconds, video bitrate): a phone export and a landscape 720p clip
 VIDEOS = [("60 s 1080x1920", 1080, 1920, 60, "8M"), ("15 s 1280x720", 1280, 720, 15, "3M")]
 QUIET = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
@@ -190,16 +189,16 @@ def traffic(proxy: CountingProxy, url: str, best_args: list[str]) -> dict[str, A
 
 
 def tokens(images: list[FrameImage]) -> dict[str, float]:
-    """Input tokens of one analysis: images at w×h/750, text and tool schema at CHARS_PER_TOKEN."""
+    """Input tokens of one analysis: images at w×h/750, text and the answer's JSON schema at CHARS_PER_TOKEN."""
     frames = [
         Frame(label=label, key=f"r2://b/{label}.jpg", requested_s=i.requested_s, timestamp_s=i.timestamp_s,
               width=i.width, height=i.height, sha256="0" * 64)
         for label, i in zip(FRAME_LABELS, images, strict=True)
     ]  # fmt: skip
     text = sum(len(str(b.get("text", ""))) for b in build_content([(f, b"") for f in frames])) / CHARS_PER_TOKEN
-    tool = len(json.dumps(INSIGHTS_TOOL)) / CHARS_PER_TOKEN + TOOL_SYSTEM_TOKENS
+    schema = len(json.dumps(OUTPUT_FORMAT)) / CHARS_PER_TOKEN
     image = sum(i.width * i.height / 750 for i in images)
-    return {"images": image, "text": text, "tool": tool, "total": image + text + tool}
+    return {"images": image, "text": text, "schema": schema, "total": image + text + schema}
 
 
 def frame_tokens(edge: int) -> float:
@@ -230,10 +229,10 @@ def report(results: list[dict[str, Any]], net: dict[str, Any], size: int) -> dic
         f"{peak / ffmpeg:.2f}×", "reported")  # fmt: skip
     tok = [tokens(r.pop("images")) for r in results]
     top = max(tok, key=lambda t: t["total"])
-    parts = f"{top['images']:.0f} + {top['text']:.0f} + {top['tool']:.0f} = {top['total']:.0f}"
+    parts = f"{top['images']:.0f} + {top['text']:.0f} + {top['schema']:.0f} = {top['total']:.0f}"
     fits = top["total"] <= TARGET_TOKENS
-    row("input tokens per analysis: images + text + tool", parts, "", "", f"≤ {TARGET_TOKENS}", fits)
-    fixed = top["text"] + top["tool"]
+    row("input tokens per analysis: images + text + schema", parts, "", "", f"≤ {TARGET_TOKENS}", fits)
+    fixed = top["text"] + top["schema"]
     edge = next(e for e in range(MAX_EDGE, 64, -2) if fixed + frame_tokens(e) <= TARGET_TOKENS)  # largest that fits
     fit = fixed + frame_tokens(edge)
     if not fits:
@@ -243,8 +242,7 @@ def report(results: list[dict[str, Any]], net: dict[str, Any], size: int) -> dic
         del r["best_args"]
     return {"videos": results, "object_bytes": size, "bytes": net, "bytes_fraction_worst": worst,
             "peak_rss_mb": peak, "import_rss_mb": imports, "ffmpeg_peak_rss_mb": ffmpeg, "tokens": tok,
-            "fitting_max_edge": edge, "tokens_at_fitting_edge": fit, "chars_per_token": CHARS_PER_TOKEN,
-            "tool_system_tokens": TOOL_SYSTEM_TOKENS}  # fmt: skip
+            "fitting_max_edge": edge, "tokens_at_fitting_edge": fit, "chars_per_token": CHARS_PER_TOKEN}  # fmt: skip
 
 
 def main() -> None:

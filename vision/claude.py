@@ -1,26 +1,37 @@
-"""Claude Vision half of creative analysis: one Messages call with three frames, a forced tool answer."""
+"""Claude Vision half of creative analysis: one Messages call with three frames, a JSON-schema answer."""
 
 from __future__ import annotations
 
 import base64
 import email.utils
+import json
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import anthropic
 from anthropic import AsyncAnthropic
-from anthropic.types import ImageBlockParam, TextBlockParam, ToolParam, ToolUseBlock
+from anthropic.types import (
+    ImageBlockParam,
+    JSONOutputFormatParam,
+    Message,
+    OutputConfigParam,
+    TextBlock,
+    TextBlockParam,
+)
 from pydantic import BaseModel, ValidationError
 
 from domain.failures import Failure, InvalidInput
 from models.schemas.analysis import CreativeInsights, Frame
 
-PROMPT_VERSION = "v1"
-TOOL_NAME = "record_analysis"
-MAX_TOKENS = 1024
+# v2: structured outputs (output_config.format) at a set effort instead of a forced tool call
+PROMPT_VERSION = "v2"
+# room for adaptive thinking, which counts against max_tokens, before the ~250-token JSON answer
+MAX_TOKENS = 4096
 MAX_MALFORMED_ATTEMPTS = 3
 MAX_RETRY_DELAY = timedelta(minutes=10)
+
+Effort = Literal["low", "medium", "high"]
 
 
 class VisionUnavailable(Failure):
@@ -31,7 +42,7 @@ class VisionUnavailable(Failure):
 
 
 class VisionRejected(Failure):
-    """The API refused the request itself (400, 401, 403, 413): retrying sends the same refusal."""
+    """The API refused the request itself (400, 401, 403, 404, 413): retrying sends the same refusal."""
 
     kind = "VisionRejected"
 
@@ -47,6 +58,8 @@ MALFORMED_ANSWER = MalformedAnswer.kind
 
 # the SDK's own retry set: timeouts, lock conflicts, rate limits and server-side failures (529 included)
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
+# an answer cut short is not a whole JSON object; retried as malformed
+TRUNCATED_STOPS = frozenset({"max_tokens", "model_context_window_exceeded"})
 
 PROMPT_TEMPLATE = (
     "Analyze this UGC video from {count} key frames ({moments}). "
@@ -54,25 +67,33 @@ PROMPT_TEMPLATE = (
     "the dominant emotion, the pacing (fast, medium or slow), the target audience's pain point, "
     "any on-screen text (verbatim), whether people and faces are present, whether there is a call "
     "to action and its kind (e.g. shop-now, link-in-bio, download), a one-paragraph summary, and "
-    "your confidence from 0 to 1. Use 'unknown' where the frames do not show enough. "
-    f"Answer only by calling the {TOOL_NAME} tool."
+    "your confidence from 0 to 1. Use 'unknown' (or null for yes/no fields) where the frames do not "
+    "show enough. Answer with the JSON object only."
 )
 
 
 def _insights_schema() -> dict[str, Any]:
-    """CreativeInsights' JSON schema without `measurements`, which only the local analyzer fills."""
+    """CreativeInsights' fields as a structured-output schema: no `measurements` (the local analyzer's),
+    every field required (nullable ones may be null), objects closed and numeric/length limits moved
+    into descriptions by the SDK; ranges are still checked when the answer is parsed."""
     schema = CreativeInsights.model_json_schema()
     schema["properties"].pop("measurements", None)
-    if "measurements" in schema.get("required", []):
-        schema["required"].remove("measurements")
-    return schema
+    for field in schema["properties"].values():
+        field.pop("default", None)  # a default means nothing once every field is required
+    schema["required"] = list(schema["properties"])
+    return anthropic.transform_schema(schema)
 
 
-INSIGHTS_TOOL: ToolParam = {
-    "name": TOOL_NAME,
-    "description": "Record the structured analysis of the UGC video's key frames.",
-    "input_schema": _insights_schema(),
-}
+INSIGHTS_SCHEMA: dict[str, Any] = _insights_schema()
+OUTPUT_FORMAT: JSONOutputFormatParam = {"type": "json_schema", "schema": INSIGHTS_SCHEMA}
+
+
+def output_config(effort: Effort | None) -> OutputConfigParam:
+    """The JSON answer format, at `effort` (None: the model's default, for models without the effort knob)."""
+    config: OutputConfigParam = {"format": OUTPUT_FORMAT}
+    if effort is not None:
+        config["effort"] = effort
+    return config
 
 
 LABEL_NAMES = {"hook": "Hook", "body": "Body", "cta": "CTA"}
@@ -159,45 +180,60 @@ def malformed(reason: str, attempt: int) -> MalformedAnswer:
     return MalformedAnswer(message, retryable=not final)
 
 
-def parse_insights(tool_input: object, attempt: int) -> CreativeInsights:
-    """The tool's input as CreativeInsights with empty measurements."""
-    if not isinstance(tool_input, dict):
-        raise malformed(f"tool input is {type(tool_input).__name__}, not an object", attempt)
+def parse_insights(answer: object, attempt: int) -> CreativeInsights:
+    """The answer's JSON object as CreativeInsights with empty measurements; our ranges checked here."""
+    if not isinstance(answer, dict):
+        raise malformed(f"answer is {type(answer).__name__}, not an object", attempt)
     try:
-        return CreativeInsights.model_validate({**tool_input, "measurements": {}})
+        return CreativeInsights.model_validate({**answer, "measurements": {}})
     except ValidationError as exc:
         reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise malformed(f"tool input failed validation: {reason}", attempt) from None
+        raise malformed(f"answer failed validation: {reason}", attempt) from None
+
+
+def answer_json(message: Message, attempt: int) -> object:
+    """The decoded JSON of the answer's text, after any thinking blocks; refusals and cut answers are malformed."""
+    stop = message.stop_reason
+    if stop == "refusal":
+        category = message.stop_details.category if message.stop_details else None
+        raise malformed(f"the model refused (category {category or 'none'})", attempt)
+    if stop in TRUNCATED_STOPS:
+        raise malformed(f"answer cut short (stop {stop}, max_tokens {MAX_TOKENS})", attempt)
+    texts = [block.text for block in message.content if isinstance(block, TextBlock)]
+    if not texts:
+        kinds = ", ".join(b.type for b in message.content) or "nothing"
+        raise malformed(f"no text block (got {kinds}, stop {stop})", attempt)
+    try:
+        return json.loads("".join(texts))
+    except ValueError as exc:
+        raise malformed(f"answer is not JSON: {exc}", attempt) from None
 
 
 class ClaudeVision:
     """Asks Claude about a creative's key frames; errors come out as classified `Failure`s."""
 
-    def __init__(self, client: AsyncAnthropic, model: str) -> None:
+    def __init__(self, client: AsyncAnthropic, model: str, effort: Effort | None = "low") -> None:
         self.client = client
         self.model = model
+        self.effort = effort
 
     async def analyze(self, frames: list[tuple[Frame, bytes]], attempt: int = 1) -> ClaudeAnswer:
         """One Messages call; `attempt` is the activity's attempt number (bounds malformed retries)."""
         if not frames:
             raise InvalidInput("no frames to analyze")
         try:
+            # no tool_choice, sampling parameters, thinking config or prefill: current models refuse them
             message = await self.client.messages.create(
                 model=self.model,
                 max_tokens=MAX_TOKENS,
                 messages=[{"role": "user", "content": build_content(frames)}],
-                tools=[INSIGHTS_TOOL],
-                tool_choice={"type": "tool", "name": TOOL_NAME},
+                output_config=output_config(self.effort),
             )
         except anthropic.APIError as exc:
             # `from None`: the SDK error's text embeds the raw response body, kept out of workflow history
             raise map_anthropic_error(exc, self.client.api_key) from None
-        tool_use = next((b for b in message.content if isinstance(b, ToolUseBlock) and b.name == TOOL_NAME), None)
-        if tool_use is None:
-            kinds = ", ".join(b.type for b in message.content) or "nothing"
-            raise malformed(f"no {TOOL_NAME} tool_use block (got {kinds}, stop {message.stop_reason})", attempt)
         return ClaudeAnswer(
-            insights=parse_insights(tool_use.input, attempt),
+            insights=parse_insights(answer_json(message, attempt), attempt),
             input_tokens=message.usage.input_tokens,
             output_tokens=message.usage.output_tokens,
             model=message.model,

@@ -88,8 +88,8 @@ class CreativeOut(BaseModel):
                         {
                             "id": "7b3e9d15-2c8a-4f61-9e0b-4a5d6c7e8f90",
                             "trigger": "conversions",
-                            "model": "claude-sonnet-4-5",
-                            "prompt_version": "v3",
+                            "model": "claude-sonnet-5-5",
+                            "prompt_version": "v2",
                             "frame_keys": [
                                 "r2://client-assets/frames/0d4b8f3e-91a7-4c55-8e2f-6a1d3c9b7e21/0.jpg",
                                 "r2://client-assets/frames/0d4b8f3e-91a7-4c55-8e2f-6a1d3c9b7e21/3.jpg",

@@ -26,8 +26,8 @@ from models.db import make_engine, make_sessionmaker
 from models.schemas.analysis import AnalyzeFramesInput, AnalyzeFramesOutput, ExtractFramesInput, ExtractFramesOutput
 from settings import Settings
 from storage.objects import ObjectRef
-from tests.support.fake_anthropic import FakeAnthropic
-from vision.claude import ClaudeVision, make_anthropic_client
+from tests.support.fake_anthropic import FakeAnthropic, default_insights
+from vision.claude import OUTPUT_FORMAT, PROMPT_VERSION, ClaudeVision, make_anthropic_client
 
 
 async def _stored_video(s3: Any, settings: Settings, path: Path) -> str:
@@ -104,11 +104,17 @@ async def test_claude_answer_is_stored_and_never_paid_twice(s3: Any, stack_setti
             retried = await ActivityEnvironment().run(vision.analyze_frames, params)  # e.g. after a crash
             await client.close()
             assert len(fake.requests) == 1
-            images = [block for block in fake.requests[0]["messages"][0]["content"] if block["type"] == "image"]
+            [request] = fake.requests
+            images = [block for block in request["messages"][0]["content"] if block["type"] == "image"]
             assert len(images) == 3
+            # a JSON-schema answer at low effort; no forced tool call (the fake refuses one, as the API does)
+            assert request["output_config"] == {"effort": "low", "format": OUTPUT_FORMAT}
+            assert "tool_choice" not in request and "tools" not in request
         assert first.reused is False and retried.reused is True
         assert retried.insights == first.insights and retried.input_tokens == first.input_tokens > 0
         assert first.backend == "anthropic" and first.model == "claude-test"
+        assert first.prompt_version == PROMPT_VERSION == "v2"
+        assert first.insights.model_dump(exclude={"measurements"}) == default_insights()  # read past its thinking
     finally:
         await engine.dispose()
 

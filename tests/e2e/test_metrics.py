@@ -152,7 +152,9 @@ def test_both_ports_show_the_sdk_http_and_domain_series(scraped: Scraped) -> Non
     output_tokens = samples(worker, "ugc_claude_tokens_total", kind="output")
     assert input_tokens and input_tokens[0] > 0 and output_tokens and output_tokens[0] > 0
     cost = samples(worker, "ugc_claude_cost_microdollars_total")
-    assert cost == [round(input_tokens[0] * 3.0 + output_tokens[0] * 15.0)]
+    prices = (settings.claude_input_usd_per_mtok, settings.claude_output_usd_per_mtok)
+    assert prices == (2.0, 10.0)  # claude-sonnet-5-5's list prices, the defaults
+    assert cost == [round(input_tokens[0] * prices[0] + output_tokens[0] * prices[1])]
     fetched = samples(worker, "ugc_bytes_moved_total", path="url_fetch")
     assert fetched == [float(scraped.fetched_bytes)]
 

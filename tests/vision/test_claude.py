@@ -6,6 +6,7 @@ import base64
 import email.utils
 import hashlib
 import io
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -22,13 +23,15 @@ from tests.support.fake_anthropic import (
     Reply,
     default_insights,
     error_reply,
-    tool_use_reply,
+    json_reply,
+    message_reply,
+    refusal_reply,
+    thinking_block,
 )
 from vision.claude import (
     MALFORMED_ANSWER,
     MAX_MALFORMED_ATTEMPTS,
-    PROMPT_VERSION,
-    TOOL_NAME,
+    MAX_TOKENS,
     VISION_REJECTED,
     VISION_UNAVAILABLE,
     ClaudeVision,
@@ -86,23 +89,18 @@ async def _failure(vision: ClaudeVision, attempt: int = 1) -> ApplicationError:
     return application_error(caught.value)
 
 
-async def test_answer_is_parsed_and_request_is_shaped(fake: FakeAnthropic, vision: ClaudeVision) -> None:
-    fake.enqueue(Reply(body=tool_use_reply(default_insights(), input_tokens=1234, output_tokens=56, model=MODEL)))
+async def test_answer_is_parsed_after_thinking_and_request_is_shaped(fake: FakeAnthropic, vision: ClaudeVision) -> None:
+    fake.enqueue(Reply(body=json_reply(default_insights(), input_tokens=1234, output_tokens=56, model=MODEL)))
     answer = await vision.analyze(FRAMES, attempt=1)
     assert answer.insights.hook_type == "question"
     assert answer.insights.pacing == "fast"
     assert answer.insights.measurements == {}
     assert (answer.input_tokens, answer.output_tokens, answer.model) == (1234, 56, MODEL)
-    assert PROMPT_VERSION == "v1"
 
     [request] = fake.requests
     assert request["model"] == MODEL
-    assert request["max_tokens"] == 1024
-    assert request["tool_choice"] == {"type": "tool", "name": TOOL_NAME}
-    [tool] = request["tools"]
-    assert tool["name"] == TOOL_NAME
-    assert "measurements" not in tool["input_schema"]["properties"]
-    assert "hook_type" in tool["input_schema"]["required"]
+    assert request["max_tokens"] == MAX_TOKENS
+    # the request shape is pinned in tests/vision/test_claude_request.py; here, the frames and the prompt
     [message] = request["messages"]
     assert message["role"] == "user"
     content = message["content"]
@@ -118,10 +116,20 @@ async def test_answer_is_parsed_and_request_is_shaped(fake: FakeAnthropic, visio
         assert base64.b64decode(block["source"]["data"]) == data
     prompt = content[-1]["text"]
     assert prompt.startswith("Analyze this UGC video from 3 key frames (Hook at 0.0s, Body at 3.0s, CTA at 7.5s)")
+    assert "tool" not in prompt
     headers = fake.request_headers[0]
     # SDK versions differ: x-api-key, or Authorization: Bearer
     assert API_KEY in (headers.get("x-api-key"), headers.get("authorization", "").removeprefix("Bearer "))
     assert "anthropic-version" in headers
+
+
+async def test_redacted_thinking_and_the_fakes_default_answer(fake: FakeAnthropic, vision: ClaudeVision) -> None:
+    redacted = {"type": "redacted_thinking", "data": "opaque"}
+    text = {"type": "text", "text": json.dumps({**default_insights(), "pacing": "slow"})}
+    fake.enqueue(Reply(body=message_reply([thinking_block(), redacted, text], model=MODEL)))
+    assert (await vision.analyze(FRAMES)).insights.pacing == "slow"
+    answer = await vision.analyze(FRAMES)  # the fake's own reply: a thinking block, then the JSON
+    assert answer.insights.model_dump(exclude={"measurements"}) == default_insights()
 
 
 async def test_rate_limit_is_retryable_after_the_servers_delay(fake: FakeAnthropic, vision: ClaudeVision) -> None:
@@ -175,10 +183,15 @@ async def test_client_errors_are_final_and_hide_the_key(
 @pytest.mark.parametrize(
     "body",
     [
-        {**tool_use_reply({}), "content": [{"type": "text", "text": "I think it is a question hook."}]},
-        tool_use_reply({"hook_type": "question", "pacing": "warp speed"}),
+        message_reply([thinking_block()]),
+        json_reply("I think it is a question hook."),
+        json_reply(["question"]),
+        json_reply({**default_insights(), "pacing": "warp speed"}),
+        json_reply({**default_insights(), "confidence": 1.5}),  # the schema carries no range: ours checks it
+        refusal_reply(),
+        message_reply([{"type": "text", "text": '{"hook_type": "quest'}], stop_reason="max_tokens"),
     ],
-    ids=["no-tool-use", "invalid-input"],
+    ids=["only-thinking", "not-json", "not-an-object", "invalid-value", "out-of-range", "refusal", "max-tokens"],
 )
 async def test_malformed_answer_is_retried_until_the_last_attempt(
     fake: FakeAnthropic, vision: ClaudeVision, body: dict[str, object]
@@ -191,6 +204,13 @@ async def test_malformed_answer_is_retried_until_the_last_attempt(
     assert last.type == MALFORMED_ANSWER
     assert last.non_retryable
     assert "attempt 3" in last.message
+
+
+async def test_refusal_and_cut_answers_say_why(fake: FakeAnthropic, vision: ClaudeVision) -> None:
+    fake.enqueue(Reply(body=refusal_reply("cyber")))
+    assert "refused (category cyber)" in (await _failure(vision)).message
+    fake.enqueue(Reply(body=message_reply([], stop_reason="max_tokens")))
+    assert f"stop max_tokens, max_tokens {MAX_TOKENS}" in (await _failure(vision)).message
 
 
 async def test_non_json_answer_is_not_a_crash(fake: FakeAnthropic, vision: ClaudeVision) -> None:
