@@ -139,7 +139,7 @@ async def scraped(
     )
 
 
-def test_both_ports_show_the_sdk_http_and_domain_series(scraped: Scraped) -> None:
+def test_both_ports_show_the_sdk_http_and_domain_series(scraped: Scraped, stack_settings: Settings) -> None:
     worker, served = scraped.worker, scraped.api
     assert samples(worker, "temporal_worker_task_slots_available", task_queue="ugc-media")
     assert samples(worker, "temporal_activity_schedule_to_start_latency_bucket", task_queue="ugc-transfer")
@@ -152,7 +152,7 @@ def test_both_ports_show_the_sdk_http_and_domain_series(scraped: Scraped) -> Non
     output_tokens = samples(worker, "ugc_claude_tokens_total", kind="output")
     assert input_tokens and input_tokens[0] > 0 and output_tokens and output_tokens[0] > 0
     cost = samples(worker, "ugc_claude_cost_microdollars_total")
-    prices = (settings.claude_input_usd_per_mtok, settings.claude_output_usd_per_mtok)
+    prices = (stack_settings.claude_input_usd_per_mtok, stack_settings.claude_output_usd_per_mtok)
     assert prices == (2.0, 10.0)  # claude-sonnet-5-5's list prices, the defaults
     assert cost == [round(input_tokens[0] * prices[0] + output_tokens[0] * prices[1])]
     fetched = samples(worker, "ugc_bytes_moved_total", path="url_fetch")
