@@ -1,0 +1,161 @@
+"""Work survives a `kill -9` of the worker inside each kind of activity, and PostgreSQL and S3 restarts mid-flow:
+the workflow completes and leaves exactly one of everything (rows, objects, paid Claude calls)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from api.auth import issue_token
+from api.main import create_app
+from clients import connect_temporal, s3_client
+from devstack import DevStack
+from devstack.process import free_port
+from devstack.samples import make_test_video
+from models.db import make_engine
+from models.migrate import upgrade_head
+from models.tables import Creative, CreativeAnalysis, PatternPerformance
+from settings import Settings
+from tests.conftest import TEST_JWT_AUDIENCE, TEST_JWT_ISSUER, bearer
+from tests.e2e.kill_rig import Rig, storage_request, until
+from tests.e2e.up_helpers import s3_port_below_ephemeral
+from tests.media.fault_proxy import fault_server
+from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.fileserver import serve_directory
+
+FIELDS: dict[str, Any] = {
+    "creative_name": "Kill serum", "product_category": "kills", "source_platform": "tiktok", "market_cvr": 0.05,
+    "market_longevity_days": 30, "avg_daily_clicks": 1000, "hook_type": "question", "emotion": "curiosity",
+    "pacing": "fast", "target_audience_pain": "dull skin",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def kill_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevStack, Settings, Path]]:
+    """A stack apart from the session's: these tests stop its services and kill its worker."""
+    root = tmp_path_factory.mktemp("kill-stack")
+    base = Settings(
+        _env_file=None, data_dir=root / "data", temporal_port=free_port(), temporal_ui_port=free_port(),
+        s3_port=s3_port_below_ephemeral(), jwt_secret=secrets.token_urlsafe(48), jwt_audience=TEST_JWT_AUDIENCE,
+        jwt_issuer=TEST_JWT_ISSUER, anthropic_api_key="fake-key", vision_backend="anthropic",
+    )  # fmt: skip
+    stack = DevStack(base, headless=True)
+    env = stack.start()
+    try:
+        upgrade_head(env["DATABASE_URL"])
+        make_test_video(root / "media" / "ad.mp4", duration_s=6.0)
+        yield stack, base.model_copy(update={name.lower(): value for name, value in env.items()}), root
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
+async def rig(kill_stack: tuple[DevStack, Settings, Path]) -> AsyncIterator[Rig]:
+    stack, direct, root = kill_stack
+    with fault_server(upstream=direct.r2_endpoint_url) as (proxy, faults), FakeAnthropic() as fake:
+        settings = direct.model_copy(update={"r2_endpoint_url": proxy, "anthropic_base_url": fake.base_url})
+        engine = make_engine(settings.database_url or "", pool_size=2)
+        rig = Rig(stack, settings, await connect_temporal(settings), engine, faults, fake, root / "worker.log")
+        rig.start_worker()
+        try:
+            yield rig
+        finally:
+            faults.release()
+            await rig.unlock()
+            rig.stop_worker()
+            await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def api(rig: Rig, kill_stack: tuple[DevStack, Settings, Path]) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(rig.settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def origin(kill_stack: tuple[DevStack, Settings, Path]) -> Iterator[str]:
+    with serve_directory(kill_stack[2] / "media") as url:
+        yield url
+
+
+async def _ingest(api: httpx.AsyncClient, rig: Rig, origin: str) -> tuple[str, uuid.UUID]:
+    token = issue_token(rig.settings, "kill-admin", admin=True)
+    body = {**FIELDS, "video_url": f"{origin}/ad.mp4"}
+    started = await api.post("/api/v1/benchmarks", headers=bearer(token), json=body)
+    assert started.status_code == 202, started.text
+    return started.json()["workflow_id"], uuid.UUID(started.json()["creative_id"])
+
+
+async def _analysed_once(
+    rig: Rig, workflow_id: str, creative_id: uuid.UUID, claude_calls: int, calls_before: int
+) -> None:
+    """The ingest and its analysis completed, with one creative, pattern row, analysis and public object."""
+    await rig.client.get_workflow_handle(workflow_id).result()
+
+    async def analysed() -> bool:
+        async with rig.engine.connect() as connection:
+            status = await connection.scalar(select(Creative.analysis_status).where(Creative.id == creative_id))
+        return status == "analyzed"
+
+    try:
+        await until(analysed, "the analysis")
+    except AssertionError:
+        async with rig.engine.connect() as connection:
+            row = (await connection.execute(select(Creative).where(Creative.id == creative_id))).first()
+        description = await rig.client.get_workflow_handle(f"creative-{creative_id}").describe()
+        raise AssertionError(f"{row}\n{description.raw_description}\n{rig.log.read_text()[-4000:]}") from None
+    async with rig.engine.connect() as connection:
+        counts = [
+            await connection.scalar(select(func.count()).select_from(table).where(column == creative_id))
+            for table, column in (
+                (Creative, Creative.id),
+                (PatternPerformance, PatternPerformance.creative_id),
+                (CreativeAnalysis, CreativeAnalysis.creative_id),
+            )
+        ]
+    assert counts == [1, 1, 1]
+    assert len(rig.fake.requests) - calls_before == claude_calls  # one test at a time: all calls are this one's
+    async with s3_client(rig.settings) as s3:
+        public = await s3.list_objects_v2(Bucket="market-benchmarks", Prefix=f"benchmarks/{creative_id}")
+        staged = await s3.list_objects_v2(Bucket="client-assets", Prefix=f"staging/benchmarks/{creative_id}")
+    assert [item["Key"] for item in public.get("Contents", [])] == [f"benchmarks/{creative_id}.mp4"]
+    assert staged.get("KeyCount", 0) == 0
+
+
+def _held(rig: Rig) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return rig.faults.waiting > 0
+
+    return check
+
+
+# activity, what holds the worker inside it (a storage request of the ingest or its analysis)
+STORAGE_HOLDS = {
+    "fetch_video": storage_request("PUT", "/staging/benchmarks/", ffmpeg=False),
+    "probe_video": storage_request("GET", "/staging/benchmarks/", ffmpeg=True),
+    "extract_frames": storage_request("PUT", "/frames/", ffmpeg=False),
+}
+
+
+@pytest.mark.parametrize("activity_type", list(STORAGE_HOLDS))
+async def test_killed_inside_a_media_step_the_ingest_completes_once(
+    rig: Rig, api: httpx.AsyncClient, origin: str, activity_type: str
+) -> None:
+    calls = len(rig.fake.requests)
+    rig.faults.hold(STORAGE_HOLDS[activity_type])
+    workflow_id, creative_id = await _ingest(api, rig, origin)
+    target = workflow_id if activity_type != "extract_frames" else f"creative-{creative_id}"
+    await rig.kill_inside(target, activity_type, _held(rig))
+    await _analysed_once(rig, workflow_id, creative_id, claude_calls=1, calls_before=calls)
