@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -25,6 +26,7 @@ from temporalio.api.workflowservice.v1 import UpdateActivityOptionsRequest
 from temporalio.client import Client
 
 from devstack import DevStack
+from devstack.process import ManagedProcess
 from settings import Settings
 from tests.media.fault_proxy import FFMPEG_AGENT, Faults, Request
 from tests.support.fake_anthropic import FakeAnthropic
@@ -94,6 +96,22 @@ class Rig:
                 self.worker.wait(10)
             self.worker = None
 
+    def stop_postgres(self) -> None:
+        # what `pg_ctl stop -m fast` does: SIGINT to the postmaster, which ends every session and exits
+        server = self.stack.postgres._server if self.stack.postgres else None
+        postmaster = server.get_postmaster_info().process if server else None
+        assert postmaster is not None
+        postmaster.send_signal(signal.SIGINT)
+        postmaster.wait(30)
+
+    async def start_postgres(self) -> None:
+        assert self.stack.postgres is not None
+        self.stack.postgres.restart()
+        await self.engine.dispose()  # the pool's connections died with the server
+
+    def s3_process(self) -> ManagedProcess:
+        return next(proc for proc in self.stack.started if proc.name.startswith("S3"))
+
     async def lock(self, statement: str, **params: Any) -> None:
         """Take a lock in a transaction of the test's own, held until unlock()."""
         connection = await self.engine.connect()
@@ -113,32 +131,44 @@ class Rig:
             waiting = await connection.scalar(text(WAITING_FOR_A_LOCK))
         return int(waiting or 0)
 
-    async def running_attempt(self, workflow_id: str, activity_type: str) -> tuple[str, int] | None:
-        """(activity id, attempt) of the workflow's started `activity_type`, None while it is not running."""
+    async def started_attempts(self, workflow_id: str) -> dict[str, tuple[str, int]]:
+        """{activity id: (type, attempt)} of the workflow's activities a worker has started."""
         description = await self.client.get_workflow_handle(workflow_id).describe()
-        for pending in description.raw_description.pending_activities:
-            started = pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
-            if pending.activity_type.name == activity_type and started:
-                return pending.activity_id, pending.attempt
-        return None
+        return {
+            pending.activity_id: (pending.activity_type.name, pending.attempt)
+            for pending in description.raw_description.pending_activities
+            if pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+        }
 
     async def kill_inside(self, workflow_id: str, activity_type: str, held: Callable[[], Awaitable[bool]]) -> None:
         """Once the worker is held inside `activity_type`, kill it, let the hold go and start a new worker."""
-        await until(held, f"the worker held inside {activity_type}")
-        running = await until(lambda: self.running_attempt(workflow_id, activity_type), f"{activity_type} started")
+        try:
+            await until(held, f"the worker held inside {activity_type}")
+        except AssertionError as exc:
+            description = await self.client.get_workflow_handle(workflow_id).describe()
+            seen = [(r.method, r.path.split("?")[0], r.answered) for r in self.faults.seen[-15:]]
+            raise AssertionError(f"{exc}\n{description.raw_description.pending_activities}\n{seen}") from None
+
+        async def running() -> dict[str, tuple[str, int]]:
+            started = await self.started_attempts(workflow_id)
+            return started if any(kind == activity_type for kind, _ in started.values()) else {}
+
+        dead = await until(running, f"{activity_type} started")
         self.kill_worker()
         self.faults.release()
         await self.unlock()
-        activity_id, attempt = running
-        await self._update_options(workflow_id, activity_id, ActivityOptions(heartbeat_timeout=DEAD_ATTEMPT_TIMEOUT))
+        short = ActivityOptions(heartbeat_timeout=DEAD_ATTEMPT_TIMEOUT)
+        for activity_id in dead:  # every attempt the dead worker held (parallel cuts, say)
+            await self._update_options(workflow_id, activity_id, short)
         self.start_worker()
 
-        async def retried() -> bool:
-            now = await self.running_attempt(workflow_id, activity_type)
-            return now is None or now[1] > attempt
+        async def timed_out() -> bool:  # no attempt of the dead worker's is still running
+            now = await self.started_attempts(workflow_id)
+            return not any(now.get(activity_id) == attempt for activity_id, attempt in dead.items())
 
-        await until(retried, f"{activity_type} retried")
-        await self._update_options(workflow_id, activity_id, None)
+        await until(timed_out, f"the dead worker's {activity_type} timed out")
+        for activity_id in dead:
+            await self._update_options(workflow_id, activity_id, None)
 
     async def _update_options(self, workflow_id: str, activity_id: str, options: ActivityOptions | None) -> None:
         request = UpdateActivityOptionsRequest(

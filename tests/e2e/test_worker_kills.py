@@ -3,6 +3,7 @@ the workflow completes and leaves exactly one of everything (rows, objects, paid
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -19,15 +20,16 @@ from clients import connect_temporal, s3_client
 from devstack import DevStack
 from devstack.process import free_port
 from devstack.samples import make_test_video
+from devstack.services import s3_ready
 from models.db import make_engine
 from models.migrate import upgrade_head
-from models.tables import Creative, CreativeAnalysis, PatternPerformance
+from models.tables import Clip, Creative, CreativeAnalysis, PatternPerformance
 from settings import Settings
 from tests.conftest import TEST_JWT_AUDIENCE, TEST_JWT_ISSUER, bearer
 from tests.e2e.kill_rig import Rig, storage_request, until
 from tests.e2e.up_helpers import s3_port_below_ephemeral
 from tests.media.fault_proxy import fault_server
-from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.fake_anthropic import FakeAnthropic, Reply
 from tests.support.fileserver import serve_directory
 
 FIELDS: dict[str, Any] = {
@@ -51,6 +53,7 @@ def kill_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevSt
     try:
         upgrade_head(env["DATABASE_URL"])
         make_test_video(root / "media" / "ad.mp4", duration_s=6.0)
+        make_test_video(root / "media" / "wide.mp4", duration_s=8.0, width=640, height=360)  # the crop is encoded
         yield stack, base.model_copy(update={name.lower(): value for name, value in env.items()}), root
     finally:
         stack.stop()
@@ -158,4 +161,136 @@ async def test_killed_inside_a_media_step_the_ingest_completes_once(
     workflow_id, creative_id = await _ingest(api, rig, origin)
     target = workflow_id if activity_type != "extract_frames" else f"creative-{creative_id}"
     await rig.kill_inside(target, activity_type, _held(rig))
+    await _analysed_once(rig, workflow_id, creative_id, claude_calls=1, calls_before=calls)
+
+
+async def test_killed_during_the_claude_call_the_analysis_completes_once(
+    rig: Rig, api: httpx.AsyncClient, origin: str
+) -> None:
+    calls = len(rig.fake.requests)
+    rig.fake.enqueue(Reply(delay_s=30))  # an answer the killed worker never gets
+    workflow_id, creative_id = await _ingest(api, rig, origin)
+
+    async def asked() -> bool:
+        return len(rig.fake.requests) > calls
+
+    await rig.kill_inside(f"creative-{creative_id}", "analyze_frames", asked)
+    # the call the kill cut off is made again, once: no answer was ever received, so none could be kept
+    await _analysed_once(rig, workflow_id, creative_id, claude_calls=2, calls_before=calls)
+
+
+async def test_killed_while_recording_the_analysis_claude_is_not_asked_again(
+    rig: Rig, api: httpx.AsyncClient, origin: str
+) -> None:
+    calls = len(rig.fake.requests)
+    rig.fake.enqueue(Reply(delay_s=2))  # time to take the lock before the answer comes
+    workflow_id, creative_id = await _ingest(api, rig, origin)
+
+    async def asked() -> bool:
+        return len(rig.fake.requests) > calls
+
+    await until(asked, "the Claude call")
+    # NO KEY UPDATE: the paid answer's row (a foreign key's KEY SHARE) goes in, apply_analysis' FOR UPDATE waits
+    await rig.lock("SELECT id FROM creatives WHERE id = :id FOR NO KEY UPDATE", id=creative_id)
+
+    async def waiting() -> bool:
+        return await rig.lock_waiters() > 0
+
+    await rig.kill_inside(f"creative-{creative_id}", "apply_analysis", waiting)
+    await _analysed_once(rig, workflow_id, creative_id, claude_calls=1, calls_before=calls)
+
+
+async def test_killed_while_recording_the_benchmark_the_ingest_completes_once(
+    rig: Rig, api: httpx.AsyncClient, origin: str
+) -> None:
+    calls = len(rig.fake.requests)
+    await rig.lock("LOCK TABLE pattern_performance IN SHARE ROW EXCLUSIVE MODE")  # reads pass, writes wait
+    workflow_id, creative_id = await _ingest(api, rig, origin)
+
+    async def waiting() -> bool:
+        return await rig.lock_waiters() > 0
+
+    await rig.kill_inside(workflow_id, "upsert_benchmark", waiting)
+    await _analysed_once(rig, workflow_id, creative_id, claude_calls=1, calls_before=calls)
+
+
+async def _prepare(api: httpx.AsyncClient, rig: Rig, video: Path) -> dict[str, Any]:
+    token, body = issue_token(rig.settings, "kill-clipper"), await asyncio.to_thread(video.read_bytes)
+    response = await api.post(
+        "/api/v1/video-assets", headers=bearer(token), files={"file": (video.name, body)},
+        data={"name": "kill", "product_category": "kills"},
+    )  # fmt: skip
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def _clipped_once(rig: Rig, started: dict[str, Any]) -> None:
+    result = await rig.client.get_workflow_handle(started["workflow_id"]).result()
+    assert result["clips_ready"] >= 1 and result["clips_failed"] == 0, result
+    asset_id = uuid.UUID(started["video_asset_id"])
+    async with rig.engine.connect() as connection:
+        rows = (await connection.execute(select(Clip).where(Clip.video_asset_id == asset_id))).all()
+    assert len(rows) == result["clips_ready"] == len({(row.start_s, row.end_s, row.variant) for row in rows})
+    async with s3_client(rig.settings) as s3:
+        objects = await s3.list_objects_v2(Bucket="client-assets", Prefix=f"clips/{asset_id}/")
+        work = await s3.list_objects_v2(Bucket="client-assets", Prefix="assets/")
+    assert objects.get("KeyCount", 0) == len(rows)
+    assert not [item["Key"] for item in work.get("Contents", []) if f"{asset_id}.mp4.shots" in item["Key"]]
+
+
+CLIP_HOLDS = {
+    "detect_shots": storage_request("PUT", ".shots/", ffmpeg=False),
+    "cut_clip": storage_request("PUT", "/clips/", ffmpeg=False),
+}
+
+
+@pytest.mark.parametrize("activity_type", [*CLIP_HOLDS, "record_clip"])
+async def test_killed_inside_a_clip_step_the_clips_are_made_once(
+    rig: Rig, api: httpx.AsyncClient, kill_stack: tuple[DevStack, Settings, Path], activity_type: str
+) -> None:
+    if activity_type == "record_clip":
+        await rig.lock("LOCK TABLE clips IN SHARE ROW EXCLUSIVE MODE")
+        held: Callable[[], Awaitable[bool]] = _lock_waited(rig)
+    else:
+        rig.faults.hold(CLIP_HOLDS[activity_type])
+        held = _held(rig)
+    started = await _prepare(api, rig, kill_stack[2] / "media" / "wide.mp4")
+    await rig.kill_inside(started["workflow_id"], activity_type, held)
+    await _clipped_once(rig, started)
+
+
+def _lock_waited(rig: Rig) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return await rig.lock_waiters() > 0
+
+    return check
+
+
+# last in the module: they restart this stack's services under the running worker
+
+
+async def test_s3_restarted_mid_ingest_the_ingest_completes_once(rig: Rig, api: httpx.AsyncClient, origin: str) -> None:
+    calls = len(rig.fake.requests)
+    rig.faults.hold(STORAGE_HOLDS["fetch_video"])
+    workflow_id, creative_id = await _ingest(api, rig, origin)
+    await until(_held(rig), "the fetch's upload")
+    s3 = rig.s3_process()
+    s3.stop()
+    rig.faults.release()  # the held upload meets the outage; the fetch is retried
+    s3.start()
+    s3.wait_ready(lambda: s3_ready(rig.stack.settings.s3_port), 60)
+    await _analysed_once(rig, workflow_id, creative_id, claude_calls=1, calls_before=calls)
+
+
+async def test_postgres_restarted_mid_ingest_the_ingest_completes_once(
+    rig: Rig, api: httpx.AsyncClient, origin: str
+) -> None:
+    calls = len(rig.fake.requests)
+    rig.faults.hold(STORAGE_HOLDS["probe_video"])
+    workflow_id, creative_id = await _ingest(api, rig, origin)
+    await until(_held(rig), "the probe")
+    rig.stop_postgres()
+    rig.faults.release()  # the probe ends; the benchmark's record meets the outage and is retried
+    await asyncio.sleep(3)
+    await rig.start_postgres()
     await _analysed_once(rig, workflow_id, creative_id, claude_calls=1, calls_before=calls)
