@@ -202,3 +202,28 @@ async def until(check: Callable[[], Awaitable[Any]], what: str) -> Any:
 def storage_request(method: str, path_part: str, *, ffmpeg: bool) -> Callable[[Request], bool]:
     """Requests to storage by method and key, from FFmpeg (a media read) or from boto (an upload)."""
     return lambda r: r.method == method and path_part in r.path and r.agent.startswith(FFMPEG_AGENT) == ffmpeg
+
+
+def held_requests(rig: Rig) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return rig.faults.waiting > 0
+
+    return check
+
+
+def lock_waited(rig: Rig) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return await rig.lock_waiters() > 0
+
+    return check
+
+
+def failed_once(rig: Rig, workflow_id: str, activity_type: str) -> Callable[[], Awaitable[bool]]:
+    """True once an attempt of `activity_type` has failed and the next one waits (or runs)."""
+
+    async def check() -> bool:
+        description = await rig.client.get_workflow_handle(workflow_id).describe()
+        pending = description.raw_description.pending_activities
+        return any(p.activity_type.name == activity_type and p.attempt >= 2 for p in pending)
+
+    return check

@@ -26,7 +26,7 @@ from models.migrate import upgrade_head
 from models.tables import Clip, Creative, CreativeAnalysis, PatternPerformance
 from settings import Settings
 from tests.conftest import TEST_JWT_AUDIENCE, TEST_JWT_ISSUER, bearer
-from tests.e2e.kill_rig import Rig, storage_request, until
+from tests.e2e.kill_rig import Rig, failed_once, held_requests, lock_waited, storage_request, until
 from tests.e2e.up_helpers import s3_port_below_ephemeral
 from tests.media.fault_proxy import fault_server
 from tests.support.fake_anthropic import FakeAnthropic, Reply
@@ -137,13 +137,6 @@ async def _analysed_once(
     assert staged.get("KeyCount", 0) == 0
 
 
-def _held(rig: Rig) -> Callable[[], Awaitable[bool]]:
-    async def check() -> bool:
-        return rig.faults.waiting > 0
-
-    return check
-
-
 # activity, what holds the worker inside it (a storage request of the ingest or its analysis)
 STORAGE_HOLDS = {
     "fetch_video": storage_request("PUT", "/staging/benchmarks/", ffmpeg=False),
@@ -160,7 +153,7 @@ async def test_killed_inside_a_media_step_the_ingest_completes_once(
     rig.faults.hold(STORAGE_HOLDS[activity_type])
     workflow_id, creative_id = await _ingest(api, rig, origin)
     target = workflow_id if activity_type != "extract_frames" else f"creative-{creative_id}"
-    await rig.kill_inside(target, activity_type, _held(rig))
+    await rig.kill_inside(target, activity_type, held_requests(rig))
     await _analysed_once(rig, workflow_id, creative_id, claude_calls=1, calls_before=calls)
 
 
@@ -193,10 +186,7 @@ async def test_killed_while_recording_the_analysis_claude_is_not_asked_again(
     # NO KEY UPDATE: the paid answer's row (a foreign key's KEY SHARE) goes in, apply_analysis' FOR UPDATE waits
     await rig.lock("SELECT id FROM creatives WHERE id = :id FOR NO KEY UPDATE", id=creative_id)
 
-    async def waiting() -> bool:
-        return await rig.lock_waiters() > 0
-
-    await rig.kill_inside(f"creative-{creative_id}", "apply_analysis", waiting)
+    await rig.kill_inside(f"creative-{creative_id}", "apply_analysis", lock_waited(rig))
     await _analysed_once(rig, workflow_id, creative_id, claude_calls=1, calls_before=calls)
 
 
@@ -207,10 +197,7 @@ async def test_killed_while_recording_the_benchmark_the_ingest_completes_once(
     await rig.lock("LOCK TABLE pattern_performance IN SHARE ROW EXCLUSIVE MODE")  # reads pass, writes wait
     workflow_id, creative_id = await _ingest(api, rig, origin)
 
-    async def waiting() -> bool:
-        return await rig.lock_waiters() > 0
-
-    await rig.kill_inside(workflow_id, "upsert_benchmark", waiting)
+    await rig.kill_inside(workflow_id, "upsert_benchmark", lock_waited(rig))
     await _analysed_once(rig, workflow_id, creative_id, claude_calls=1, calls_before=calls)
 
 
@@ -250,20 +237,13 @@ async def test_killed_inside_a_clip_step_the_clips_are_made_once(
 ) -> None:
     if activity_type == "record_clip":
         await rig.lock("LOCK TABLE clips IN SHARE ROW EXCLUSIVE MODE")
-        held: Callable[[], Awaitable[bool]] = _lock_waited(rig)
+        held: Callable[[], Awaitable[bool]] = lock_waited(rig)
     else:
         rig.faults.hold(CLIP_HOLDS[activity_type])
-        held = _held(rig)
+        held = held_requests(rig)
     started = await _prepare(api, rig, kill_stack[2] / "media" / "wide.mp4")
     await rig.kill_inside(started["workflow_id"], activity_type, held)
     await _clipped_once(rig, started)
-
-
-def _lock_waited(rig: Rig) -> Callable[[], Awaitable[bool]]:
-    async def check() -> bool:
-        return await rig.lock_waiters() > 0
-
-    return check
 
 
 # last in the module: they restart this stack's services under the running worker
@@ -273,10 +253,11 @@ async def test_s3_restarted_mid_ingest_the_ingest_completes_once(rig: Rig, api: 
     calls = len(rig.fake.requests)
     rig.faults.hold(STORAGE_HOLDS["fetch_video"])
     workflow_id, creative_id = await _ingest(api, rig, origin)
-    await until(_held(rig), "the fetch's upload")
+    await until(held_requests(rig), "the fetch's upload")
     s3 = rig.s3_process()
     s3.stop()
-    rig.faults.release()  # the held upload meets the outage; the fetch is retried
+    rig.faults.release()  # the held upload meets the outage
+    await until(failed_once(rig, workflow_id, "fetch_video"), "the fetch failing on the outage")
     s3.start()
     s3.wait_ready(lambda: s3_ready(rig.stack.settings.s3_port), 60)
     await _analysed_once(rig, workflow_id, creative_id, claude_calls=1, calls_before=calls)
@@ -288,9 +269,9 @@ async def test_postgres_restarted_mid_ingest_the_ingest_completes_once(
     calls = len(rig.fake.requests)
     rig.faults.hold(STORAGE_HOLDS["probe_video"])
     workflow_id, creative_id = await _ingest(api, rig, origin)
-    await until(_held(rig), "the probe")
+    await until(held_requests(rig), "the probe")
     rig.stop_postgres()
-    rig.faults.release()  # the probe ends; the benchmark's record meets the outage and is retried
-    await asyncio.sleep(3)
+    rig.faults.release()  # the probe ends; the benchmark's record meets the outage
+    await until(failed_once(rig, workflow_id, "upsert_benchmark"), "the record failing on the outage")
     await rig.start_postgres()
     await _analysed_once(rig, workflow_id, creative_id, claude_calls=1, calls_before=calls)
