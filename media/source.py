@@ -165,7 +165,7 @@ def open_video(
     with av.logging.Capture() as logs:
         try:
             # max_pixels at open too: finding the stream info decodes a frame, and of any size without it
-            # (a 16000x16000 H.264 frame took the open alone to ~640 MB, bench/media_memory.py)
+            # (without, opening a one-frame 16000x16000 H.264 file peaked at ~640 MB; see bench/media_memory.py)
             options = {**input_options(source, range_reads=range_reads), "max_pixels": str(limits.max_pixels)}
             container = av.open(str(source), options=options, timeout=OPEN_TIMEOUT_S)
         except DECODE_ERRORS as exc:
