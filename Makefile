@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.frames
 	$(BIN)/python -m bench.clips
+	$(BIN)/python -m bench.media_memory
 	$(BIN)/python -m bench.bandit
 	$(BIN)/python -m bench.api_hot_path  # needs wrk (apt-get install wrk)
 

@@ -170,8 +170,10 @@ def open_video(
     limits = limits or MediaLimits()
     with av.logging.Capture() as logs:
         try:
-            container = av.open(str(source), options=input_options(source, range_reads=range_reads),
-                                timeout=OPEN_TIMEOUT_S)  # fmt: skip
+            # max_pixels at open too: finding the stream info decodes a frame, and of any size without it
+            # (without, opening a one-frame 16000x16000 H.264 file peaked at ~640 MB; see bench/media_memory.py)
+            options = {**input_options(source, range_reads=range_reads), "max_pixels": str(limits.max_pixels)}
+            container = av.open(str(source), options=options, timeout=OPEN_TIMEOUT_S)
         except DECODE_ERRORS as exc:
             refused = refused_by_whitelist(logs)
             failure = refused or decode_failure(exc, source, "not a readable video file")

@@ -41,9 +41,28 @@ class Faults:
     matching: Callable[[Request], bool] = lambda request: True
     seen: list[Request] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # hold(): requests it matches wait (a stalled storage) until release(); `waiting` counts those held so far
+    holding: Callable[[Request], bool] | None = None
+    waiting: int = 0
+    gate: threading.Event = field(default_factory=threading.Event)
+
+    def hold(self, matching: Callable[[Request], bool]) -> None:
+        with self.lock:
+            self.gate.clear()
+            self.holding, self.waiting = matching, 0
+
+    def release(self) -> None:
+        with self.lock:
+            self.holding = None
+            self.gate.set()
 
     def decide(self, request: Request) -> int | None:
         """The status to fail this request with, or None to serve it."""
+        with self.lock:
+            held = self.holding is not None and self.holding(request)
+            self.waiting += held
+        if held:
+            self.gate.wait()
         with self.lock:
             if not self.matching(request):
                 return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,13 @@ class _Handler(SimpleHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a reader that hangs up early (FFmpeg after the header, a refused fetch) is not a server error
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve_directory(directory: Path) -> Iterator[str]:
     """Serve `directory` on 127.0.0.1; yields the base URL."""
@@ -51,7 +59,7 @@ def serve_directory(directory: Path) -> Iterator[str]:
     def handler(*args: Any, **kwargs: Any) -> _Handler:
         return _Handler(*args, directory=str(directory), **kwargs)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
