@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.clip_spread import DEFAULT_CANDIDATES
 from models.schemas.media import (
     DEFAULT_MAX_DURATION_S,
     DEFAULT_MAX_FPS,
@@ -130,6 +131,11 @@ class Settings(BaseSettings):
     worker_graceful_shutdown_seconds: float = 30.0
     worker_queues: str = Field("all", description="'all' or a comma list of main, media, transfer")
     media_concurrency: int = 0  # 0: CPU count
+
+    # --- clip candidates (PrepareClipsWorkflow) ---
+    clip_max_candidates: int = Field(
+        DEFAULT_CANDIDATES, ge=1, le=48, description="candidate clips cut per video asset, from the whole video"
+    )
 
     @field_validator("presign_expiration_seconds")
     @classmethod

@@ -1,5 +1,5 @@
-"""The ffmpeg command line (imageio-ffmpeg's bundled binary): its input options, a run that can be stopped, and
-the judgement of its stderr: the network's failure (retry) or the file's."""
+"""The ffmpeg command line (imageio-ffmpeg's bundled binary): built with ffmpeg-python, its input options, a run
+that can be stopped, and the judgement of its stderr: the network's failure (retry) or the file's."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import ffmpeg as ffmpeg_python
 import imageio_ffmpeg
 
 from media.source import (
@@ -38,11 +40,17 @@ _UNREACHABLE = re.compile(
 )
 
 
-def input_args(source: str, limits: MediaLimits | None = None) -> list[str]:
-    """-i source, after the decoder's bounds (threads, pixels) and, for an http(s) URL, reconnect and timeout."""
-    options = {**(HTTP_OPTIONS if is_url(source) else {}), "threads": str(DECODER_THREADS)}
-    options["max_pixels"] = str((limits or MediaLimits()).max_pixels)
-    return [*(a for k, v in options.items() for a in (f"-{k}", v)), "-i", str(source)]
+def open_input(source: str, limits: MediaLimits | None = None, **options: str) -> Any:
+    """ffmpeg-python's input node: the decoder's bounds (threads, pixels), an http(s) URL's reconnect and timeout."""
+    bounds = {**(HTTP_OPTIONS if is_url(source) else {}), "threads": str(DECODER_THREADS)}
+    bounds["max_pixels"] = str((limits or MediaLimits()).max_pixels)
+    return ffmpeg_python.input(str(source), **bounds, **options)
+
+
+def arguments(output: Any, *global_args: str) -> list[str]:
+    """The command line ffmpeg-python compiles for an output node, without the binary (run() adds it)."""
+    # global options may follow the output file: the CLI reads them wherever they stand
+    return list(output.global_args(*global_args).overwrite_output().compile(cmd=[]))
 
 
 @dataclass
