@@ -106,7 +106,7 @@ class ClipMediaActivities:
                     crop = str(keys.shot_pass_crop(params.video_key))
                     source = url if plan.source == "source" else await self._url(crop)
                     await in_thread(work, copy_clip, source, path, span, plan.stop_dts, shots.audio_is_aac,
-                                    work.beat, stop, lead_in=plan.lead_in_s > 0)  # fmt: skip
+                                    work.beat, stop, seek_s=plan.seek_s)  # fmt: skip
                 else:  # long edge up to 1920: our own clips must still meet YouTube's 1080 px short edge
                     await in_thread(work, cut_clip, url, path, *span, params.vertical_crop, CLIP_MAX_EDGE,
                                     heartbeat=work.beat, limits=self.limits, should_stop=stop)  # fmt: skip

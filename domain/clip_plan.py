@@ -213,18 +213,23 @@ class ShotPass(BaseModel):
 
 
 class CopyPlan(NamedTuple):
-    """How a clip is copied: from which file, where to stop, and how long a lead-in its edit list hides."""
+    """How a clip is copied: from which file, where to stop, the lead-in its edit list hides, where playback starts."""
 
     source: str  # 'vertical' (the crop) or 'source'
     stop_dts: float | None  # keep the packets decoded before this (None: to the end)
     lead_in_s: float = 0.0  # from the keyframe the copy opens on to the clip's first frame
+    seek_s: float = 0.0  # the copy's playback starts here in the file (0: at its beginning)
 
 
 def copy_plan(shots: ShotPass, start_s: float, end_s: float, vertical: bool) -> CopyPlan | None:
     """How the clip can be copied, else None (re-encode)."""
-    if vertical and any(abs(k - start_s) <= TIME_EPS_S for k in shots.vertical_keyframes_s):
-        return CopyPlan("vertical", _keep_before(shots.vertical_packets, end_s))
-    if vertical or not shots.source_packets:
+    if vertical:
+        if not any(abs(k - start_s) <= TIME_EPS_S for k in shots.vertical_keyframes_s):
+            return None
+        return CopyPlan(
+            "vertical", _keep_before(shots.vertical_packets, end_s), 0.0, _seek(shots.vertical_packets, start_s)
+        )
+    if not shots.source_packets:
         return None
     if start_s <= TIME_EPS_S:
         return CopyPlan("source", _keep_before(shots.source_packets, end_s))
@@ -233,8 +238,16 @@ def copy_plan(shots: ShotPass, start_s: float, end_s: float, vertical: bool) -> 
     key = max((k for k in shots.source_keyframes_s if k <= start_s + TIME_EPS_S), default=None)
     if key is None or start_s - key > MAX_LEAD_IN_S:
         return None
-    lead_in = max(0.0, round(start_s - key, 3))
-    return CopyPlan("source", _keep_before(shots.source_packets, end_s), lead_in if lead_in > TIME_EPS_S else 0.0)
+    lead_in = round(start_s - key, 3) if start_s - key > TIME_EPS_S else 0.0
+    return CopyPlan("source", _keep_before(shots.source_packets, end_s), lead_in, _seek(shots.source_packets, start_s))
+
+
+def _seek(packets: Sequence[tuple[float, float]], start_s: float) -> float:
+    """Where playback must start for the picture at start_s to be the first shown: its exact time, floored to the
+    microsecond FFmpeg seeks by (so the seek lands on it when it is a keyframe, else on the keyframe before)."""
+    # a cut time is its picture's time rounded to the millisecond: 1 ms early is after the picture before it
+    exact = next((pts for _, pts in packets if abs(pts - start_s) <= TIME_EPS_S / 2), start_s - TIME_EPS_S)
+    return max(0.0, math.floor(exact * 1e6 + 1e-6) / 1e6)
 
 
 def _keep_before(packets: Sequence[tuple[float, float]], end_s: float) -> float | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.clip_plan import ClipPlan, ShotPass, copy_plan
+from domain.clip_plan import DEFAULT_MAX_CANDIDATES, ClipPlan, ShotPass, copy_plan
 from domain.clip_spread import possible_spans, prospects, spread_plans, vertical_size
 from domain.rules import ClipFeatures
 from media.clip_features import estimate_features
@@ -24,6 +24,10 @@ def plan_candidates(shots: ShotPass, limit: int, max_edge: int) -> list[ClipPlan
         return estimate_features(samples, shots.loudness_blocks, span, size, shots.has_audio)
 
     spans = possible_spans(shots.cut_times_s, shots.duration_s)
+    if not (shots.source_packets or shots.vertical_keyframes_s):
+        # nothing can be copied (a rotated phone video, another codec): each clip is a re-encode of its span, so
+        # the cap stays where re-encoded candidates always were
+        limit = min(limit, DEFAULT_MAX_CANDIDATES)
     return spread_plans(prospects(spans, shots.width > shots.height, estimate, allowed), limit)
 
 

@@ -100,23 +100,18 @@ def copy_clip(
     beat: Beat,
     should_stop: ShouldStop = None,
     *,
-    lead_in: bool = False,
+    seek_s: float = 0.0,
 ) -> Path:
-    """Copy source's streams from its keyframe at span[0] (or, with lead_in, the one before it, hidden by the MP4's
-    edit list), without the packets decoded from stop_s on (None: all).
+    """Copy source's streams from seek_s (0: the beginning) without the packets decoded from stop_s on (None: all).
 
-    Only upright sources are copied (domain.clip_plan): a copy would keep a rotation, as players honour.
+    The copy opens on the keyframe at or before seek_s; pictures before it keep negative times, which the MP4 muxer
+    turns into an edit list: players decode them and show the clip from seek_s. Only upright sources are copied
+    (domain.clip_plan): a copy would keep a rotation, as players honour.
     """
-    # 1 ms past the start lands on its keyframe, not the one before; the copy stops at the first packet decoded at
-    # -t (a decode-order prefix always decodes). From a keyframe on the start, a seek may open the audio a packet
-    # early: both then shift to 0. With a lead-in the pictures before the start keep negative times, which the MP4
-    # muxer turns into an edit list: players decode them and show the clip from its first frame
-    offset = span[0] + TIME_EPS_S if span[0] > 0 else 0.0
-    src = open_input(source, None, **({"ss": f"{offset:.3f}"} if offset else {}))
-    options: dict[str, str | None] = {"t": f"{stop_s - offset - 0.0005:.4f}"} if stop_s is not None else {}
+    # the copy stops at the first packet decoded at -t: a decode-order prefix always decodes
+    src = open_input(source, None, **({"ss": f"{seek_s:.6f}"} if seek_s > 0 else {}))
+    options: dict[str, str | None] = {"t": f"{stop_s - seek_s - 0.0005:.4f}"} if stop_s is not None else {}
     options |= {"sn": None, "dn": None, "map_metadata": "-1", "c:v": "copy"}
-    if offset and not lead_in:
-        options["avoid_negative_ts"] = "make_zero"
     options |= {"c:a": "copy"} if aac else {"c:a": "aac", "b:a": "128k"}
     return _to_mp4([src["v:0"], src["a:0?"]], options, source, Path(dest), span, beat, CUT_TIMEOUT_S, should_stop)
 
@@ -215,8 +210,9 @@ def _early_frames(path: Path) -> list[bytes]:
     """JPEGs of the first frames shown at or after each FACE_INSTANTS_S (clamped into a shorter clip)."""
     jpegs: list[bytes] = []
     with av.open(str(path), timeout=OPEN_TIMEOUT_S) as container:
+        # one decoding thread: these are a second or two of frames, and closing a frame-threaded decoder left
+        # mid-stream (hidden lead-in frames in flight) hung in avcodec_free_context now and then
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
         duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else math.inf
         # a clip shorter than an instant still gets its last moments looked at, never a frame past its end
         wanted = sorted({min(t, max(0.0, duration - 0.1)) for t in FACE_INSTANTS_S})

@@ -85,7 +85,7 @@ def test_candidates_spread_and_every_clip_is_a_copy_opening_on_its_shot(
         lead_ins += copy.lead_in_s > 0
         given = str(work / "vertical.mp4") if copy.source == "vertical" else str(source)
         clip = copy_clip(given, work / f"c{i}.mp4", span, copy.stop_dts, shots.audio_is_aac, None,
-                         lead_in=copy.lead_in_s > 0)  # fmt: skip
+                         seek_s=copy.seek_s)  # fmt: skip
         decoded = subprocess.run([*QUIET, "-v", "error", "-i", str(clip), "-f", "null", "-"], capture_output=True)
         assert decoded.returncode == 0 and not decoded.stderr, decoded.stderr
         with av.open(str(clip)) as container:

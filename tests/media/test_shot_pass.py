@@ -99,7 +99,9 @@ def test_a_vertical_clip_copied_from_the_crop_opens_on_its_shot_and_measures_as_
 ) -> None:
     plan = copy_plan(shots, 4.5, 9.0, True)
     assert plan is not None and plan[0] == "vertical"
-    clip = copy_clip(str(work / "vertical.mp4"), work / "v.mp4", (4.5, 9.0), plan[1], shots.audio_is_aac, None)
+    assert plan.seek_s == 4.5  # the crop's IDR exactly: nothing hidden before it
+    clip = copy_clip(str(work / "vertical.mp4"), work / "v.mp4", (4.5, 9.0), plan[1], shots.audio_is_aac, None,
+                     seek_s=plan.seek_s)  # fmt: skip
     frames, original = _frames(clip), _frames(source)
     assert len(frames) == 135  # 4.5 s: nothing before the cut at 4.5, nothing from the cut at 9.0
     first, last = _rgb(frames[0]), _rgb(frames[-1])
@@ -127,8 +129,8 @@ def test_an_original_clip_from_the_first_frame_is_the_source_s_own_stream(
         packets = [bytes(p) for p in out.demux(video=0) if p.size][:30]
         assert packets == [bytes(p) for p in src.demux(video=0) if p.size][:30]  # not re-encoded
     # a later start opens on the source's IDR on it or, hidden by an edit list, the one before it
-    assert copy_plan(shots, 2.0, 15.0, False) == ("source", None, 0.0)
-    assert copy_plan(shots, 4.5, 9.0, False) == ("source", pytest.approx(9.0, abs=0.1), 0.5)
+    assert copy_plan(shots, 2.0, 15.0, False) == ("source", None, 0.0, 2.0)
+    assert copy_plan(shots, 4.5, 9.0, False) == ("source", pytest.approx(266 / 30), 0.5, 4.5)  # the P before 9 s
 
 
 def test_a_crop_ffmpeg_refuses_is_dropped_and_the_cuts_still_found(
