@@ -206,6 +206,8 @@ async def test_a_cancelled_activity_stops_its_ffmpeg_work(
     # the CLI's work, then PyAV's in a thread: each ends within seconds, leaving no ffmpeg process
     assert await _cancel_mid_work(clips.cut_clip, cut, "cutting:", _ffmpeg_children) < 5
     assert not _ffmpeg_children()
+    for name in ("shots.json", "vertical.mp4"):  # the finished pass's files, so the cancelled one's would show
+        await s3.delete_object(Bucket=samples.bucket, Key=f"{samples.key}.shots/{name}")
     assert await _cancel_mid_work(clips.detect_shots, ShotsInput(video_key=key), "finding shots:") < 5
     stored = await s3.list_objects_v2(Bucket=bucket, Prefix=f"clips/{cut.video_asset_id}/")
     source = ObjectRef.parse(key)
