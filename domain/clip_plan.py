@@ -58,7 +58,10 @@ def plan_clips(
     height: int,
     max_candidates: int = DEFAULT_MAX_CANDIDATES,
 ) -> list[ClipPlan]:
-    """Shot-aligned candidates per platform window plus the whole video, capped; 9:16 twins for horizontal sources."""
+    """Shot-aligned candidates per platform window plus the whole video, capped; 9:16 twins for horizontal sources.
+
+    The opening-first plan of PrepareClipsWorkflow runs started before domain.clip_spread (they replay with it).
+    """
     if not (math.isfinite(duration_s) and duration_s > 0):
         raise ValueError("duration_s must be a positive finite number")
     if width <= 0 or height <= 0:

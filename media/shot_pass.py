@@ -85,6 +85,7 @@ class _Pass:
         self.held: list[av.Packet] | None = []  # audio demuxed before the first frame decides the outputs
         self.source_packets: list[tuple[float, float]] = []
         self.source_idrs: list[float] = []
+        self.open_gop = False
         cc = self.video.codec_context
         self.nal_length = nal_length_size(cc.extradata) if cc.name == "h264" else None
         self.crop_packets: list[tuple[float, float, bool]] = []
@@ -109,8 +110,11 @@ class _Pass:
             return
         if packet.dts is not None and packet.pts is not None:
             self.source_packets.append((float(packet.dts * packet.time_base), float(packet.pts * packet.time_base)))
-            if packet.is_keyframe and self.nal_length is not None and is_idr(bytes(packet), self.nal_length):
-                self.source_idrs.append(round(float(packet.pts * packet.time_base), 3))
+            if packet.is_keyframe and self.nal_length is not None:
+                if is_idr(bytes(packet), self.nal_length):
+                    self.source_idrs.append(round(float(packet.pts * packet.time_base), 3))
+                else:  # open GOPs: a seek may land on this I picture, whose leading B-frames need the GOP before
+                    self.open_gop = True
         for frame in packet.decode():
             check_frame(frame, self.limits)
             self.frames.add()
@@ -242,7 +246,7 @@ class _Pass:
             cut_times_s=[by_time.get(c, c) for c in cuts], original=samples(self.stats),
             vertical=samples(self.crop_stats) if self.crop_stats is not None else None,
             source_packets=self.source_packets if self.copyable else [],
-            source_keyframes_s=self.source_idrs if self.copyable else [],
+            source_keyframes_s=self.source_idrs if self.copyable and not self.open_gop else [],
             vertical_packets=[(d, p) for d, p, _ in self.crop_packets],
             vertical_keyframes_s=[round(p, 3) for _, p, key in self.crop_packets if key],
             has_audio=audio, audio_is_aac=audio and self.audio is not None and self.audio.codec_context.name == "aac",

@@ -24,7 +24,7 @@ SOURCES = ["testsrc2", "smptehdbars", "rgbtestsrc"]
 QUIET = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
 
 
-def _render(path: Path) -> Path:
+def _render(path: Path, x264: str = "open-gop=0") -> Path:
     """Test patterns taking turns, each in its own hue (a hard cut each time), B-frames, a tone."""
     shots = [f"{SOURCES[i % 3]}=s=640x360:r=30,trim=duration={d},format=yuv420p,hue=h={40 * i}[v{i}]"
              for i, d in enumerate(SHOTS)]  # fmt: skip
@@ -32,6 +32,7 @@ def _render(path: Path) -> Path:
     subprocess.run(
         [*QUIET, "-filter_complex", graph, "-f", "lavfi", "-i", f"sine=frequency=440:duration={sum(SHOTS)}",
          "-map", "[v]", "-map", "0:a", "-c:v", "libx264", "-bf", "2", "-g", "60", "-sc_threshold", "0",
+         "-x264-params", x264,
          "-c:a", "aac", "-movflags", "+faststart", str(path)],
         check=True,
     )  # fmt: skip
@@ -104,3 +105,12 @@ def test_candidates_spread_and_every_clip_is_a_copy_opening_on_its_shot(
         assert fast.model_dump(exclude={"loudness_lufs"}) == slow.model_dump(exclude={"loudness_lufs"}), plan
         assert fast.loudness_lufs == pytest.approx(slow.loudness_lufs, abs=0.5)
     assert lead_ins >= 1  # some originals open between the source's keyframes, hidden by the edit list
+
+
+def test_an_open_gop_source_is_copied_from_its_first_frame_only(work: Path) -> None:
+    # its later keyframes are I pictures whose leading B-frames refer to the GOP before: no clean place to open
+    shots = shot_pass(str(_render(work / "open-gop.mp4", "open-gop=1")), work / "open-gop-crop.mp4", 1920)
+    assert shots.source_packets and shots.source_keyframes_s == []
+    assert copy_plan(shots, 0.0, 13.0, False) is not None
+    assert copy_plan(shots, 10.0, 22.0, False) is None  # re-encoded
+    assert copy_plan(shots, 10.0, 22.0, True) is not None  # the crop is ours, with an IDR on every shot
