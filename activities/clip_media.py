@@ -115,8 +115,7 @@ class ClipMediaActivities:
                 if samples is not None:
                     face_key = (params.video_key, params.start_s, params.vertical_crop)
                     blocks = shots.loudness_blocks
-                    face = shots.face_at(params.start_s, params.vertical_crop)
-                    features = await in_thread(work, span_features, path, samples, blocks, span, face_key, face)
+                    features = await in_thread(work, span_features, path, samples, blocks, span, face_key)
                 else:  # a crop FFmpeg refused in the pass left no 9:16 samples: the clip itself is measured
                     features = await in_thread(work, clip_features, path, heartbeat=work.beat, should_stop=stop)
                 work.beat("storing the clip")

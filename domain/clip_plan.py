@@ -213,15 +213,6 @@ class ShotPass(BaseModel):
     has_audio: bool = False
     audio_is_aac: bool = False  # copied, not re-encoded, into the clips
     loudness_blocks: list[tuple[float, float]] | None = None  # (block end s, momentary LUFS); None: no audio
-    # (shot start, a face ~0.5 or ~1.5 s in, the same in the 9:16 crop or None), for the shots the pass looked at
-    faces: list[tuple[float, bool, bool | None]] = []
-
-    def face_at(self, start_s: float, vertical: bool) -> tuple[bool, bool | None]:
-        """(whether the pass looked, what it saw) at a clip's opening in one framing."""
-        for start, whole, crop in self.faces:
-            if abs(start - start_s) <= TIME_EPS_S:
-                return (crop is not None, crop) if vertical else (True, whole)
-        return False, None
 
 
 class CopyPlan(NamedTuple):

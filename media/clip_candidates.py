@@ -21,8 +21,7 @@ def plan_candidates(shots: ShotPass, limit: int, max_edge: int) -> list[ClipPlan
         samples = shots.vertical if plan.vertical_crop and shots.vertical is not None else shots.original
         size = vertical_size(shots.width, shots.height, max_edge) if plan.vertical_crop else _scaled(shots, max_edge)
         span = (plan.start_s, plan.end_s)
-        face = shots.face_at(plan.start_s, plan.vertical_crop)[1]  # None (neutral) where the pass did not look
-        return estimate_features(samples, shots.loudness_blocks, span, size, shots.has_audio, face)
+        return estimate_features(samples, shots.loudness_blocks, span, size, shots.has_audio)
 
     spans = possible_spans(shots.cut_times_s, shots.duration_s)
     if not (shots.source_packets or shots.vertical_keyframes_s):

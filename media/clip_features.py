@@ -24,18 +24,15 @@ def span_features(
     blocks: Any,
     span: tuple[float, float],
     face_key: tuple[str, float, bool] | None = None,
-    known_face: tuple[bool, bool | None] = (False, None),
 ) -> ClipFeatures:
-    """A clip's features from its file's size and length and the source's samples and loudness over its span;
-    the face in its first seconds as the shot pass saw it when it looked (known_face), else from its frames."""
+    """A clip's features from its file's size and length and the source's samples and loudness over its span."""
     with av.open(str(path), timeout=OPEN_TIMEOUT_S) as container:
         video, has_audio = container.streams.video[0], bool(container.streams.audio)
         duration = float(video.duration * video.time_base) if video.duration and video.time_base else 0.0
         width, height = video.codec_context.width, video.codec_context.height
     start, end = span[0], min(span[1], span[0] + duration)
     # a clip under 1.6 s looks at other instants than a longer one from the same start
-    long_enough = duration >= max(FACE_INSTANTS_S) + 0.1
-    face = known_face[1] if known_face[0] and long_enough else _face(path, face_key if long_enough else None)
+    face = _face(path, face_key if duration >= max(FACE_INSTANTS_S) + 0.1 else None)
     return estimate_features(samples, blocks, (start, end), (width, height), has_audio, face)
 
 

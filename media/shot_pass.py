@@ -21,7 +21,6 @@ from media.local_analyzer import (
     _VideoStats,
     detect_cuts,
 )
-from media.shot_faces import ShotFaces
 from media.source import ENCODER_THREADS, ShouldStop, check_stop, displayed_size, open_video
 from models.schemas.media import MediaLimits
 
@@ -96,7 +95,6 @@ class _Pass:
         self.rotation, self.audio_packets, self.copyable = 0, 0, False
         self.bit_rate, self.start_time = self.video.bit_rate or container.bit_rate or 0, container.start_time or 0
         self.graph: Any = None
-        self.faces = ShotFaces()
         self.enc: Any = None
         self.out_audio: Any = None
 
@@ -127,7 +125,6 @@ class _Pass:
         """A decoded frame: pending for the crop, and about six times a second a sample that may show a cut."""
         if self.held is not None:
             self._start(frame)
-        self.faces.frame(frame, t)
         self.pending.append(frame)
         while len(self.pending) > self.max_pending:  # bounded: the oldest go to the crop's encoder now
             oldest = self.pending.pop(0)
@@ -142,7 +139,6 @@ class _Pass:
         if self.previous is not None and self.stats.scores[-1] > CUT_MIN_SCORE:  # a cut candidate
             first = self._first_of_shot(self.previous)
             self.first_frame[len(self.stats.scores) - 1] = round(float(first.time or t), 3)
-            self.faces.shot(self.first_frame[len(self.stats.scores) - 1])
         cropped = self._guard(self._encode, first)
         if self.crop_stats is not None and cropped is not None:
             self.crop_stats.add(cropped, t)
@@ -169,10 +165,9 @@ class _Pass:
                          and max(w, h) <= self.max_edge and w % 2 == h % 2 == 0 and sar in (None, 0, 1)
                          and self.bit_rate <= MAX_COPY_BITRATE)  # fmt: skip
         audio_ok = self.audio is None or self.audio.codec_context.name in MP4_AUDIO
-        cw, ch = int(min(w, h * 9 / 16) / 2) * 2, int(min(h, w * 16 / 9) / 2) * 2  # clip_filter's crop
-        self.faces.start(self.rotation == 0, (cw, ch) if w > h and self.rotation == 0 else None)
         if not (w > h and self.rotation == 0 and audio_ok):
             return  # no crop: vertical sources need none; the rest are re-encoded clip by clip as before
+        cw, ch = int(min(w, h * 9 / 16) / 2) * 2, int(min(h, w * 16 / 9) / 2) * 2  # clip_filter's crop
         size = vertical_size(w, h, self.max_edge)
         self.crop_stats = _VideoStats(SMALL_WIDTH, _thumb_height(*size))
         self._guard(self._open, (cw, ch), size, held)
@@ -246,10 +241,9 @@ class _Pass:
         def samples(stats: Any) -> Samples:
             return Samples(times=self.times, scores=stats.scores, diffs=stats.diffs)
 
-        cut_times = [by_time.get(c, c) for c in cuts]
         return ShotPass(
             duration_s=round(self.duration or self.last_time + self.step, 3), width=w, height=h,
-            cut_times_s=cut_times, original=samples(self.stats), faces=self.faces.results([0.0, *cut_times]),
+            cut_times_s=[by_time.get(c, c) for c in cuts], original=samples(self.stats),
             vertical=samples(self.crop_stats) if self.crop_stats is not None else None,
             source_packets=self.source_packets if self.copyable else [],
             source_keyframes_s=self.source_idrs if self.copyable and not self.open_gop else [],

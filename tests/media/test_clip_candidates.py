@@ -14,8 +14,7 @@ from devstack.samples import ffmpeg_exe
 from domain.clip_plan import ShotPass, copy_plan
 from media.clip_candidates import plan_candidates
 from media.clip_features import span_features
-from media.clipping import clip_features, copy_clip, face_in_first_seconds, loudness_blocks
-from media.faces import face_detector_available
+from media.clipping import clip_features, copy_clip, loudness_blocks
 from media.shot_pass import loudness_source, shot_pass
 
 # 30 s at 30 fps, a keyframe every 2 s: most shots start between keyframes, so their copies need a lead-in
@@ -115,41 +114,3 @@ def test_an_open_gop_source_is_copied_from_its_first_frame_only(work: Path) -> N
     assert copy_plan(shots, 0.0, 13.0, False) is not None
     assert copy_plan(shots, 10.0, 22.0, False) is None  # re-encoded
     assert copy_plan(shots, 10.0, 22.0, True) is not None  # the crop is ours, with an IDR on every shot
-
-
-def _faces_video(path: Path) -> Path:
-    """9 s, 1280x720, no audio: a plain shot; a drawn face in the middle; a face at the left edge (cropped away)."""
-    from tests.media.test_local_analyzer import drawn_face
-
-    face = drawn_face(300)
-    with av.open(str(path), "w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=30, options={"g": "60", "sc_threshold": "0"})
-        stream.width, stream.height, stream.pix_fmt = 1280, 720, "yuv420p"
-        for i in range(270):
-            shot = i // 90
-            gray = np.full((720, 1280), (60, 110, 170)[shot], np.uint8)
-            if shot:
-                left = 490 if shot == 1 else 20
-                gray[200:500, left : left + 300] = face
-            frame = av.VideoFrame.from_ndarray(np.stack([gray] * 3, axis=-1), format="rgb24")
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return path
-
-
-@pytest.mark.skipif(not face_detector_available(), reason="this OpenCV ships no Haar cascade")
-def test_the_pass_sees_the_faces_each_clip_would_find_in_its_first_seconds(work: Path) -> None:
-    source = _faces_video(work / "faces.mp4")
-    shots = shot_pass(str(source), work / "faces-crop.mp4", 1920)
-    assert shots.cut_times_s == [3.0, 6.0]
-    assert shots.faces == [(0.0, False, False), (3.0, True, True), (6.0, True, False)]
-    for start, end in ((0.0, 3.0), (3.0, 6.0), (6.0, 9.0)):
-        for vertical in (False, True):
-            copy = copy_plan(shots, start, end, vertical)
-            assert copy is not None
-            given = str(work / "faces-crop.mp4") if vertical else str(source)
-            clip = copy_clip(given, work / "face-clip.mp4", (start, end), copy.stop_dts, False, None,
-                             seek_s=copy.seek_s)  # fmt: skip
-            assert shots.face_at(start, vertical) == (True, face_in_first_seconds(clip)), (start, vertical)
