@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.clip_spread import DEFAULT_CANDIDATES
 from models.schemas.media import (
     DEFAULT_MAX_DURATION_S,
     DEFAULT_MAX_FPS,
@@ -178,6 +179,10 @@ class Settings(BaseSettings):
         "low",
         description="output_config.effort of each analysis (three frames, a few labels: low is enough); "
         "default: none sent, for models without the effort parameter (e.g. claude-haiku-4-5)",
+    )
+    # --- clip candidates (PrepareClipsWorkflow) ---
+    clip_max_candidates: int = Field(
+        DEFAULT_CANDIDATES, ge=1, le=48, description="candidate clips cut per video asset, from the whole video"
     )
 
     @field_validator("presign_expiration_seconds")

@@ -89,7 +89,7 @@ class CampaignActivities:
             raise ApplicationError("the video asset has no READY clip", type=NO_READY_CLIPS, non_retryable=True)
         evidence = labelled(rows, datetime.now(UTC))
         candidates = [(str(clip.id), ClipFeatures.model_validate(clip.features)) for clip in clips]
-        winner, score, count = select_best(candidates, platform, weights, evidence, params.half_life_days)
+        winner, score, count, runner_up = select_best(candidates, platform, weights, evidence, params.half_life_days)
         return PlatformDecision(
             video_asset_id=asset.id,
             platform=platform,
@@ -99,6 +99,9 @@ class CampaignActivities:
             weights_version=score.weights_version,
             spec_version=score.spec_version,
             num_candidates=count,
+            runner_up_clip_id=uuid.UUID(runner_up[0]) if runner_up else None,
+            runner_up_score=runner_up[1].total if runner_up else None,
+            runner_up_breakdown=runner_up[1].breakdown if runner_up else None,
         )
 
     @activity.defn
@@ -115,6 +118,9 @@ class CampaignActivities:
             "weights_version": d.weights_version,
             "spec_version": d.spec_version,
             "num_candidates": d.num_candidates,
+            "runner_up_clip_id": d.runner_up_clip_id,
+            "runner_up_score": d.runner_up_score,
+            "runner_up_breakdown": d.runner_up_breakdown,
         }
         async with self.sessionmaker.begin() as session:
             # UNIQUE (video_asset_id, platform): a later run overwrites the decision in place
@@ -132,6 +138,8 @@ class CampaignActivities:
                 "score": d.score,
                 "num_candidates": d.num_candidates,
                 "weights_version": d.weights_version,
+                "runner_up_clip_id": str(d.runner_up_clip_id) if d.runner_up_clip_id else None,
+                "runner_up_score": d.runner_up_score,
             }
             key = f"best_clip_selected:{params.request_id}:{d.video_asset_id}:{d.platform}"
             await ledger(session, "best_clip_selected", "video_asset", d.video_asset_id, meta, key)

@@ -14,7 +14,8 @@ from temporalio import activity
 from activities.errors import typed_failures
 from activities.heartbeat import ThreadWork, heartbeating, in_thread
 from domain.clip_plan import ShotPass, copy_plan
-from models.schemas.clips import CutClipInput, CutClipOutput, ShotsInput, ShotsOutput
+from domain.failures import ShotPassMissing
+from models.schemas.clips import CandidateClip, CutClipInput, CutClipOutput, ShotsInput, ShotsOutput
 from models.schemas.media import MediaLimits
 from storage import keys
 from storage.objects import MEDIA_READ_SECONDS, ObjectRef, presigned_get, stream_to_object
@@ -41,6 +42,7 @@ class ClipMediaActivities:
     @typed_failures
     async def detect_shots(self, params: ShotsInput) -> ShotsOutput:
         """Hard cuts of the whole video; in the same decode, a horizontal source's 9:16 crop for its clips."""
+        from media.clip_candidates import plan_candidates
         from media.clipping import loudness_blocks
         from media.shot_pass import loudness_source, shot_pass
 
@@ -60,11 +62,17 @@ class ClipMediaActivities:
                     else None,
                 )
             shots.loudness_blocks = blocks
+            candidates = None
+            if params.max_candidates is not None:
+                work.beat("choosing the candidate clips")
+                plans = await in_thread(work, plan_candidates, shots, params.max_candidates, CLIP_MAX_EDGE)
+                candidates = [CandidateClip(start_s=p.start_s, end_s=p.end_s, vertical_crop=p.vertical_crop,
+                                            reason=p.reason) for p in plans]  # fmt: skip
             # written last: its presence says the crop it names is complete
             samples = keys.shot_pass_samples(params.video_key)
             await self.s3.put_object(Bucket=samples.bucket, Key=samples.key, Body=shots.model_dump_json().encode())
         return ShotsOutput(duration_s=shots.duration_s, cut_times_s=shots.cut_times_s, width=shots.width,
-                           height=shots.height)  # fmt: skip
+                           height=shots.height, candidates=candidates)  # fmt: skip
 
     async def _store_file(self, dest: ObjectRef, path: Path, work: ThreadWork) -> None:
         """Upload a local file: one PUT when small, else streamed in parts (never the whole file in memory)."""
@@ -82,45 +90,46 @@ class ClipMediaActivities:
     @activity.defn
     @typed_failures
     async def cut_clip(self, params: CutClipInput) -> CutClipOutput:
-        """Copy (or re-encode) one clip, store it, and measure it (from the shot pass when there was one)."""
+        """Copy (or re-encode) one clip, store it, and measure it from the shot pass's samples."""
         from media.clip_features import span_features
         from media.clipping import clip_features, copy_clip, cut_clip
 
         url = await self._url(params.video_key)
         shots = await self._shots(keys.shot_pass_samples(params.video_key))
         span = (params.start_s, params.end_s)
-        plan = copy_plan(shots, *span, params.vertical_crop) if shots is not None else None
+        plan = copy_plan(shots, *span, params.vertical_crop)
         dest = keys.clip(params.clips_bucket, params.video_asset_id, params.clip_id)
         async with heartbeating("cutting") as work:
             with tempfile.TemporaryDirectory(prefix="ugc-clip-") as workdir:
                 path, stop = Path(workdir) / "clip.mp4", work.should_stop
-                if shots is not None and plan is not None:
+                if plan is not None:
                     crop = str(keys.shot_pass_crop(params.video_key))
-                    source = url if plan[0] == "source" else await self._url(crop)
-                    await in_thread(work, copy_clip, source, path, span, plan[1], shots.audio_is_aac, work.beat, stop)
+                    source = url if plan.source == "source" else await self._url(crop)
+                    await in_thread(work, copy_clip, source, path, span, plan.stop_dts, shots.audio_is_aac,
+                                    work.beat, stop, seek_s=plan.seek_s)  # fmt: skip
                 else:  # long edge up to 1920: our own clips must still meet YouTube's 1080 px short edge
                     await in_thread(work, cut_clip, url, path, *span, params.vertical_crop, CLIP_MAX_EDGE,
                                     heartbeat=work.beat, limits=self.limits, should_stop=stop)  # fmt: skip
                 work.beat("measuring the clip")
-                samples = None if shots is None else shots.vertical if params.vertical_crop else shots.original
-                if shots is not None and samples is not None:
+                samples = shots.vertical if params.vertical_crop else shots.original
+                if samples is not None:
                     face_key = (params.video_key, params.start_s, params.vertical_crop)
                     blocks = shots.loudness_blocks
                     features = await in_thread(work, span_features, path, samples, blocks, span, face_key)
-                else:
+                else:  # a crop FFmpeg refused in the pass left no 9:16 samples: the clip itself is measured
                     features = await in_thread(work, clip_features, path, heartbeat=work.beat, should_stop=stop)
                 work.beat("storing the clip")
                 await self._store_file(dest, path, work)
         return CutClipOutput(clip_key=str(dest), features=features)
 
-    async def _shots(self, samples: ObjectRef) -> ShotPass | None:
-        """What the shot pass left; None when it left nothing readable (say a run from before it kept anything)."""
+    async def _shots(self, samples: ObjectRef) -> ShotPass:
+        """What the shot pass left; ShotPassMissing when it left nothing readable (its files were deleted)."""
         try:
             found = await self.s3.get_object(Bucket=samples.bucket, Key=samples.key)
             async with found["Body"] as body:
                 return ShotPass.model_validate_json(await body.read())
         except (self.s3.exceptions.NoSuchKey, ValidationError):
-            return None
+            raise ShotPassMissing(f"the shot pass left no readable {samples}: prepare the clips again") from None
 
 
 async def _both(first: Coroutine[Any, Any, Any] | None, second: Coroutine[Any, Any, Any] | None) -> Any:

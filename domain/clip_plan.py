@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -20,6 +21,9 @@ WHOLE = "whole video"
 TIME_EPS_S = 1e-3
 # BS.1770 as FFmpeg's ebur128 applies it: 400 ms blocks every 100 ms, gated at -70 LUFS and 10 LU below
 BLOCK_S, BLOCK_STEP_S, ABSOLUTE_GATE_LUFS, RELATIVE_GATE_LU = 0.4, 0.1, -70.0, 10.0
+# a copy opening this far before its clip carries that many seconds of hidden pictures (bytes, and what a player
+# ignoring the edit list would show); past it the clip is re-encoded. Phones and editors key every 1-2 s
+MAX_LEAD_IN_S = 4.0
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,10 @@ def plan_clips(
     height: int,
     max_candidates: int = DEFAULT_MAX_CANDIDATES,
 ) -> list[ClipPlan]:
-    """Shot-aligned candidates per platform window plus the whole video, capped; 9:16 twins for horizontal sources."""
+    """Shot-aligned candidates per platform window plus the whole video, capped; 9:16 twins for horizontal sources.
+
+    The opening-first plan of PrepareClipsWorkflow runs started before domain.clip_spread (they replay with it).
+    """
     if not (math.isfinite(duration_s) and duration_s > 0):
         raise ValueError("duration_s must be a positive finite number")
     if width <= 0 or height <= 0:
@@ -70,7 +77,7 @@ def plan_clips(
         return originals
     twins = [ClipPlan(p.start_s, p.end_s, True, f"{p.reason}, 9:16 centre crop") for p in originals]
     plans = twins if max_candidates == 1 else originals + twins
-    return sorted(plans, key=_order)
+    return sorted(plans, key=plan_order)
 
 
 def shot_boundaries(cut_times_s: Sequence[float], duration_s: float) -> list[float]:
@@ -87,7 +94,7 @@ def platform_windows() -> list[Window]:
     return [Window("/".join(names), lo, hi) for (lo, hi), names in sorted(windows.items())]
 
 
-def _longest_hard_max() -> float:
+def longest_hard_max() -> float:
     """The longest video any platform accepts (inf when one has no limit)."""
     limits = [spec.max_s for spec in PLATFORM_SPECS.values()]
     return math.inf if any(m is None for m in limits) else max(m for m in limits if m is not None)
@@ -96,23 +103,23 @@ def _longest_hard_max() -> float:
 def _candidate_groups(boundaries: list[float], duration_s: float) -> list[list[ClipPlan]]:
     """One list per length class (the whole video, then each window), each ordered by start."""
     groups: list[list[ClipPlan]] = []
-    if duration_s <= _longest_hard_max():
+    if duration_s <= longest_hard_max():
         groups.append([ClipPlan(0.0, round(duration_s, 3), False, WHOLE)])
     # the video's end closes its last shot, so it is an end boundary too
     ends = [*boundaries[1:], duration_s]
     for window in platform_windows():
         group = []
         for start in boundaries:
-            end = _end_for(start, ends, window, duration_s)
+            end = end_for(start, ends, window, duration_s)
             # a tail the video's end cuts short of the window is no fit for it (a short video is offered whole)
             if end - start < max(MIN_CLIP_S, window.min_s):
                 continue
-            group.append(ClipPlan(start, round(end, 3), False, _reason(window, start, end, end in ends)))
+            group.append(ClipPlan(start, round(end, 3), False, span_reason(window, start, end, end in ends)))
         groups.append(group)
     return groups
 
 
-def _end_for(start: float, ends: list[float], window: Window, duration_s: float) -> float:
+def end_for(start: float, ends: list[float], window: Window, duration_s: float) -> float:
     """The boundary inside the window nearest its middle, else start + window max capped at the video end."""
     inside = [e for e in ends if window.min_s <= e - start <= window.max_s]
     if inside:
@@ -122,7 +129,7 @@ def _end_for(start: float, ends: list[float], window: Window, duration_s: float)
     return min(start + window.max_s, duration_s)
 
 
-def _reason(window: Window, start: float, end: float, on_boundary: bool) -> str:
+def span_reason(window: Window, start: float, end: float, on_boundary: bool) -> str:
     """'tiktok 9-15 s window: shot at 4.0 s to shot at 16.0 s' (or 'to 19.0 s, mid-shot')."""
     tail = f"shot at {end:.1f} s" if on_boundary else f"{end:.1f} s, mid-shot"
     return f"{window.label} {window.min_s:g}-{window.max_s:g} s window: shot at {start:.1f} s to {tail}"
@@ -136,18 +143,18 @@ def _select(groups: list[list[ClipPlan]], limit: int) -> list[ClipPlan]:
     for k in range(depth):
         for group in groups:
             if len(chosen) == limit:
-                return sorted(chosen, key=_order)
-            if k < len(group) and not any(_same(group[k], c) for c in chosen):
+                return sorted(chosen, key=plan_order)
+            if k < len(group) and not any(same_clip(group[k], c) for c in chosen):
                 chosen.append(group[k])
-    return sorted(chosen, key=_order)
+    return sorted(chosen, key=plan_order)
 
 
-def _same(a: ClipPlan, b: ClipPlan) -> bool:
+def same_clip(a: ClipPlan, b: ClipPlan) -> bool:
     """Whether two spans are the same clip within the detection jitter."""
     return abs(a.start_s - b.start_s) <= SAME_CLIP_S and abs(a.end_s - b.end_s) <= SAME_CLIP_S
 
 
-def _order(plan: ClipPlan) -> tuple[float, float, bool]:
+def plan_order(plan: ClipPlan) -> tuple[float, float, bool]:
     """By start, then length, the original before its crop."""
     return (plan.start_s, plan.duration_s, plan.vertical_crop)
 
@@ -202,19 +209,48 @@ class ShotPass(BaseModel):
     source_packets: list[tuple[float, float]] = []
     vertical_packets: list[tuple[float, float]] = []
     vertical_keyframes_s: list[float] = []
+    source_keyframes_s: list[float] = []  # the source's IDR pictures, when its packets are listed
     has_audio: bool = False
     audio_is_aac: bool = False  # copied, not re-encoded, into the clips
     loudness_blocks: list[tuple[float, float]] | None = None  # (block end s, momentary LUFS); None: no audio
 
 
-def copy_plan(shots: ShotPass, start_s: float, end_s: float, vertical: bool) -> tuple[str, float | None] | None:
-    """('vertical'|'source', keep packets decoded before) when the clip can be copied, else None (re-encode)."""
-    if vertical and any(abs(k - start_s) <= TIME_EPS_S for k in shots.vertical_keyframes_s):
-        return "vertical", _keep_before(shots.vertical_packets, end_s)
-    # only from the first frame: a later keyframe of an arbitrary encoder may open on frames needing earlier ones
-    if not vertical and shots.source_packets and start_s <= TIME_EPS_S:
-        return "source", _keep_before(shots.source_packets, end_s)
-    return None
+class CopyPlan(NamedTuple):
+    """How a clip is copied: from which file, where to stop, the lead-in its edit list hides, where playback starts."""
+
+    source: str  # 'vertical' (the crop) or 'source'
+    stop_dts: float | None  # keep the packets decoded before this (None: to the end)
+    lead_in_s: float = 0.0  # from the keyframe the copy opens on to the clip's first frame
+    seek_s: float = 0.0  # the copy's playback starts here in the file (0: at its beginning)
+
+
+def copy_plan(shots: ShotPass, start_s: float, end_s: float, vertical: bool) -> CopyPlan | None:
+    """How the clip can be copied, else None (re-encode)."""
+    if vertical:
+        if not any(abs(k - start_s) <= TIME_EPS_S for k in shots.vertical_keyframes_s):
+            return None
+        return CopyPlan(
+            "vertical", _keep_before(shots.vertical_packets, end_s), 0.0, _seek(shots.vertical_packets, start_s)
+        )
+    if not shots.source_packets:
+        return None
+    if start_s <= TIME_EPS_S:
+        return CopyPlan("source", _keep_before(shots.source_packets, end_s))
+    # a later start opens on the source's IDR at or before it (any later picture decodes from an IDR on) and an
+    # MP4 edit list starts playback on the clip's first frame; the lead-in between is decoded, never shown
+    key = max((k for k in shots.source_keyframes_s if k <= start_s + TIME_EPS_S), default=None)
+    if key is None or start_s - key > MAX_LEAD_IN_S:
+        return None
+    lead_in = round(start_s - key, 3) if start_s - key > TIME_EPS_S else 0.0
+    return CopyPlan("source", _keep_before(shots.source_packets, end_s), lead_in, _seek(shots.source_packets, start_s))
+
+
+def _seek(packets: Sequence[tuple[float, float]], start_s: float) -> float:
+    """Where playback must start for the picture at start_s to be the first shown: its exact time, floored to the
+    microsecond FFmpeg seeks by (so the seek lands on it when it is a keyframe, else on the keyframe before)."""
+    # a cut time is its picture's time rounded to the millisecond: 1 ms early is after the picture before it
+    exact = next((pts for _, pts in packets if abs(pts - start_s) <= TIME_EPS_S / 2), start_s - TIME_EPS_S)
+    return max(0.0, math.floor(exact * 1e6 + 1e-6) / 1e6)
 
 
 def _keep_before(packets: Sequence[tuple[float, float]], end_s: float) -> float | None:

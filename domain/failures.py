@@ -31,6 +31,12 @@ class InvalidSource(Failure):
     kind = "InvalidSource"
 
 
+class ShotPassMissing(Failure):
+    """A clip was asked of a video whose shot pass left nothing to cut it from: the clips must be prepared again."""
+
+    kind = "ShotPassMissing"
+
+
 class VideoTooLarge(Failure):
     kind = "VideoTooLarge"
 

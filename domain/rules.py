@@ -225,14 +225,16 @@ def evaluate_clip(
     )
 
 
+def ranked(scored: Sequence[tuple[str, Score]]) -> list[tuple[str, Score]]:
+    """Best first: the highest total; ties go to higher expected_cvr, then the smallest id (stable order)."""
+    return sorted(scored, key=lambda item: (-item[1].total, -item[1].breakdown.get("expected_cvr", NEUTRAL), item[0]))
+
+
 def best_of(scored: Sequence[tuple[str, Score]]) -> str:
-    """The id with the highest total; ties go to higher expected_cvr, then the smallest id (stable order)."""
+    """The id ranked first by `ranked`."""
     if not scored:
         raise ValueError("best_of needs at least one scored clip")
-    best_id, _ = min(
-        scored, key=lambda item: (-item[1].total, -item[1].breakdown.get("expected_cvr", NEUTRAL), item[0])
-    )
-    return best_id
+    return ranked(scored)[0][0]
 
 
 def _clamp(value: float) -> float:

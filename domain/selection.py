@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from domain.platforms import Platform
 from domain.posterior import BetaPosterior, PatternRow, pattern_posterior
-from domain.rules import ClipFeatures, Score, Weights, best_of, evaluate_clip
+from domain.rules import ClipFeatures, Score, Weights, evaluate_clip, ranked
+
+# term differences below this are noise in the explanation; the three largest each way say enough
+EVEN, MAX_TERMS = 0.005, 3
 
 
 @dataclass(frozen=True)
@@ -54,16 +58,39 @@ def score_clips(
     ]
 
 
+class Selection(NamedTuple):
+    """A platform's winner among its candidates, and the clip ranked next (None when it was alone)."""
+
+    winner: str
+    score: Score
+    candidates: int
+    runner_up: tuple[str, Score] | None
+
+
 def select_best(
     clips: Sequence[tuple[str, ClipFeatures]],
     platform: Platform,
     weights: Weights,
     rows: Sequence[PatternEvidence],
     half_life_days: float | None = None,
-) -> tuple[str, Score, int]:
-    """(winning clip id, its score, number of candidates); ties broken deterministically by `best_of`."""
+) -> Selection:
+    """The winning clip id, its score, the number of candidates and the runner-up; ties broken as `ranked` does."""
     if not clips:
         raise ValueError("no READY clip to choose from")
-    scored = score_clips(clips, platform, weights, rows, half_life_days)
-    winner = best_of(scored)
-    return winner, dict(scored)[winner], len(scored)
+    order = ranked(score_clips(clips, platform, weights, rows, half_life_days))
+    return Selection(order[0][0], order[0][1], len(order), order[1] if len(order) > 1 else None)
+
+
+def why_chosen(
+    breakdown: Mapping[str, float], candidates: int, runner_up: tuple[float, Mapping[str, float]] | None
+) -> str:
+    """'best of 12 candidates, 0.79 for the runner-up; ahead on pacing (+0.33); behind on loudness (-0.10)'."""
+    if runner_up is None:
+        return "the only READY candidate"
+    score, other = runner_up
+    diffs = {term: breakdown[term] - other.get(term, 0.0) for term in breakdown}
+    ahead = sorted((t for t, d in diffs.items() if d > EVEN), key=lambda t: -diffs[t])
+    behind = sorted((t for t, d in diffs.items() if d < -EVEN), key=lambda t: diffs[t])
+    parts = [f"{label} on " + ", ".join(f"{t} ({diffs[t]:+.2f})" for t in terms[:MAX_TERMS])
+             for label, terms in (("ahead", ahead), ("behind", behind)) if terms]  # fmt: skip
+    return f"best of {candidates} candidates, {score:.2f} for the runner-up" + "".join(f"; {p}" for p in parts)

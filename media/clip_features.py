@@ -31,6 +31,22 @@ def span_features(
         duration = float(video.duration * video.time_base) if video.duration and video.time_base else 0.0
         width, height = video.codec_context.width, video.codec_context.height
     start, end = span[0], min(span[1], span[0] + duration)
+    # a clip under 1.6 s looks at other instants than a longer one from the same start
+    face = _face(path, face_key if duration >= max(FACE_INSTANTS_S) + 0.1 else None)
+    return estimate_features(samples, blocks, (start, end), (width, height), has_audio, face)
+
+
+def estimate_features(
+    samples: Samples,
+    blocks: Any,
+    span: tuple[float, float],
+    size: tuple[int, int],
+    has_audio: bool,
+    face: bool | None = None,
+) -> ClipFeatures:
+    """What a clip of the span would measure, from the source's samples and loudness blocks alone (no file)."""
+    start, end = span
+    duration = end - start
     pairs = span_pairs(samples.times, start, end)
     # the clip's own time and its own threshold, as measure_video would see the clip
     mids = [(samples.times[i] + samples.times[i + 1]) / 2 - start for i in pairs]
@@ -41,12 +57,10 @@ def span_features(
         mean_motion=sum(still) / len(still) if still else 0.0,
     )  # fmt: skip
     pacing = pacing_label(m)
-    # a clip under 1.6 s looks at other instants than a longer one from the same start
-    face = _face(path, face_key if duration >= max(FACE_INSTANTS_S) + 0.1 else None)
     return ClipFeatures(
-        duration_s=m.duration_s, width=width, height=height, has_audio=has_audio, cuts_per_5s=m.cuts_per_5s,
-        dynamic_start=bool(cuts) and cuts[0] < DYNAMIC_START_S, face_in_first_seconds=face,
-        loudness_lufs=span_loudness(blocks, start, end) if has_audio and blocks else None,
+        duration_s=m.duration_s, width=size[0], height=size[1], has_audio=has_audio,
+        cuts_per_5s=m.cuts_per_5s, dynamic_start=bool(cuts) and cuts[0] < DYNAMIC_START_S,
+        face_in_first_seconds=face, loudness_lufs=span_loudness(blocks, start, end) if has_audio and blocks else None,
         pacing=None if pacing == "unknown" else pacing,
     )  # fmt: skip
 

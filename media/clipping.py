@@ -10,13 +10,15 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import av
+import ffmpeg as ffmpeg_python
 
 from domain.clip_plan import TIME_EPS_S, span_loudness
 from domain.rules import ClipFeatures
 from media.faces import FaceDetectorUnavailable, detect_faces, face_detector_available
-from media.ffmpeg_cli import ffmpeg, input_args, run, tail, unavailable_reason
+from media.ffmpeg_cli import arguments, ffmpeg, open_input, run, tail, unavailable_reason
 from media.local_analyzer import measure_video, pacing_label
 from media.source import DECODER_THREAD_TYPE, ENCODER_THREADS, OPEN_TIMEOUT_S, ShouldStop, unavailable
 from models.schemas.media import MediaLimits
@@ -41,12 +43,12 @@ class ClipCutFailed(RuntimeError):
 
 
 @functools.lru_cache(maxsize=1)
-def video_codec_args() -> tuple[str, ...]:
+def video_codec_options() -> tuple[tuple[str, str], ...]:
     """libx264 when the binary has it, else mpeg4; probed once since spawning ffmpeg costs ~50 ms."""
     listing = subprocess.run([ffmpeg(), "-hide_banner", "-encoders"], capture_output=True, text=True).stdout
     if re.search(r"^\s*V\S*\s+libx264\s", listing, re.M):
-        return ("-c:v", "libx264", "-preset", "veryfast", "-crf", "23")
-    return ("-c:v", "mpeg4", "-q:v", "4")
+        return (("c:v", "libx264"), ("preset", "veryfast"), ("crf", "23"))
+    return (("c:v", "mpeg4"), ("q:v", "4"))
 
 
 def clip_filter(vertical_crop: bool, max_edge: int) -> str:
@@ -80,22 +82,13 @@ def cut_clip(
     # input seeking jumps to the keyframe before start, then decodes (and drops) up to it exactly; a cut time
     # is its frame's time rounded to the millisecond, so 1 ms early keeps that frame and no earlier one
     seek = max(0.0, start_s - TIME_EPS_S)
+    src = open_input(source, limits, ss=f"{seek:.3f}")
+    options: dict[str, str | None] = {"t": f"{end_s - start_s:.3f}", "sn": None, "dn": None, "map_metadata": "-1"}
+    options |= {"vf": clip_filter(vertical_crop, max_edge), **dict(video_codec_options())}
+    options |= {"threads": str(ENCODER_THREADS), "c:a": "aac", "b:a": "128k"}
     # the first video stream and the first audio stream if there is one (the '?')
-    args = [
-        "-ss",
-        f"{seek:.3f}",
-        *input_args(source, limits),
-        "-t",
-        f"{end_s - start_s:.3f}",
-        "-map",
-        "0:v:0",
-        "-map",
-        "0:a:0?",
-    ]
-    args += ["-sn", "-dn", "-map_metadata", "-1", "-vf", clip_filter(vertical_crop, max_edge), *video_codec_args()]
-    args += ["-threads", str(ENCODER_THREADS)]
-    args += ["-c:a", "aac", "-b:a", "128k"]
-    return _to_mp4(args, source, Path(dest), (start_s, end_s), heartbeat, timeout_s, should_stop)
+    streams = [src["v:0"], src["a:0?"]]
+    return _to_mp4(streams, options, source, Path(dest), (start_s, end_s), heartbeat, timeout_s, should_stop)
 
 
 def copy_clip(
@@ -106,24 +99,26 @@ def copy_clip(
     aac: bool,
     beat: Beat,
     should_stop: ShouldStop = None,
+    *,
+    seek_s: float = 0.0,
 ) -> Path:
-    """Copy source's streams from its keyframe at span[0], without the packets decoded from stop_s on (None: all).
+    """Copy source's streams from seek_s (0: the beginning) without the packets decoded from stop_s on (None: all).
 
-    Only upright sources are copied (domain.clip_plan): a copy would keep a rotation, as players honour.
+    The copy opens on the keyframe at or before seek_s; pictures before it keep negative times, which the MP4 muxer
+    turns into an edit list: players decode them and show the clip from seek_s. Only upright sources are copied
+    (domain.clip_plan): a copy would keep a rotation, as players honour.
     """
-    # 1 ms past the keyframe lands on it, not the one before; the copy stops at the first packet decoded at -t (a
-    # decode-order prefix always decodes); a seek may start the audio a packet early: both then shift to 0
-    offset = span[0] + TIME_EPS_S if span[0] > 0 else 0.0
-    shift = ("-avoid_negative_ts", "make_zero") if offset else ()
-    args = [*(("-ss", f"{offset:.3f}") if offset else ()), *input_args(source), "-map", "0:v:0", "-map", "0:a:0?"]
-    args += [*(("-t", f"{stop_s - offset - 0.0005:.4f}") if stop_s is not None else ()), "-sn", "-dn", *shift]
-    audio = ["-c:a", "copy"] if aac else ["-c:a", "aac", "-b:a", "128k"]
-    args += ["-map_metadata", "-1", "-c:v", "copy", *audio]
-    return _to_mp4(args, source, Path(dest), span, beat, CUT_TIMEOUT_S, should_stop)
+    # the copy stops at the first packet decoded at -t: a decode-order prefix always decodes
+    src = open_input(source, None, **({"ss": f"{seek_s:.6f}"} if seek_s > 0 else {}))
+    options: dict[str, str | None] = {"t": f"{stop_s - seek_s - 0.0005:.4f}"} if stop_s is not None else {}
+    options |= {"sn": None, "dn": None, "map_metadata": "-1", "c:v": "copy"}
+    options |= {"c:a": "copy"} if aac else {"c:a": "aac", "b:a": "128k"}
+    return _to_mp4([src["v:0"], src["a:0?"]], options, source, Path(dest), span, beat, CUT_TIMEOUT_S, should_stop)
 
 
 def _to_mp4(
-    args: list[str],
+    streams: list[Any],
+    options: dict[str, str | None],
     source: str,
     dest: Path,
     span: tuple[float, float],
@@ -131,13 +126,13 @@ def _to_mp4(
     timeout_s: float,
     should_stop: ShouldStop,
 ) -> Path:
-    """Run ffmpeg with args into a faststart MP4 at dest; SourceUnavailable when the network failed it, else
-    ClipCutFailed with its words when it fails."""
+    """Run ffmpeg on streams with the output options into a faststart MP4 at dest; SourceUnavailable when the
+    network failed it, else ClipCutFailed with its words when it fails."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     # written aside and renamed: a retried activity never sees a half-written clip under the final name
     partial = dest.with_name(f".{dest.name}.part")
-    head = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", CUT_LOGLEVEL, "-progress", "pipe:1", "-y"]
-    args = [*head, *args, "-movflags", "+faststart", "-f", "mp4", str(partial)]
+    output = ffmpeg_python.output(*streams, str(partial), format="mp4", movflags="+faststart", **options)
+    args = arguments(output, "-hide_banner", "-nostdin", "-nostats", "-loglevel", CUT_LOGLEVEL, "-progress", "pipe:1")
     try:
         done = run(args, timeout_s, should_stop=should_stop, on_stdout_line=_progress(span[1] - span[0], beat))
     except BaseException:
@@ -215,6 +210,7 @@ def _early_frames(path: Path) -> list[bytes]:
     """JPEGs of the first frames shown at or after each FACE_INSTANTS_S (clamped into a shorter clip)."""
     jpegs: list[bytes] = []
     with av.open(str(path), timeout=OPEN_TIMEOUT_S) as container:
+        # slice threads (DECODER_THREAD_TYPE): closing a frame-threaded decoder left mid-stream hung for good
         stream = container.streams.video[0]
         stream.thread_type = DECODER_THREAD_TYPE
         duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else math.inf
@@ -240,8 +236,9 @@ def loudness_blocks(source: str, should_stop: ShouldStop = None) -> list[tuple[f
     SourceUnavailable when the network cut the read: partial blocks would understate a clip's loudness.
     """
     # -vn: the picture is not decoded; verbose level is where ebur128 logs its ten-per-second block lines
-    args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+verbose", *input_args(source)]
-    args += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-af", "ebur128=framelog=verbose", "-f", "null", "-"]
+    audio = open_input(source)["a:0"]
+    output = ffmpeg_python.output(audio, "-", format="null", vn=None, sn=None, dn=None, af="ebur128=framelog=verbose")
+    args = arguments(output, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+verbose")
     done = run(args, LOUDNESS_TIMEOUT_S, should_stop=should_stop)
     if why := unavailable_reason(source, done.stderr):
         raise unavailable(why)

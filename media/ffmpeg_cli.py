@@ -1,5 +1,5 @@
-"""The ffmpeg command line (imageio-ffmpeg's bundled binary): its input options, a run that can be stopped, and
-the judgement of its stderr: the network's failure (retry) or the file's."""
+"""The ffmpeg command line (imageio-ffmpeg's bundled binary): built with ffmpeg-python, its input options, a run
+that can be stopped, and the judgement of its stderr: the network's failure (retry) or the file's."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import ffmpeg as ffmpeg_python
 import imageio_ffmpeg
 
 from media.source import (
@@ -39,11 +41,27 @@ _UNREACHABLE = re.compile(
 )
 
 
-def input_args(source: str, limits: MediaLimits | None = None) -> list[str]:
-    """-i source, after the whitelists, the decoder's bounds (threads, pixels) and, for a URL, reconnect and timeout."""
+def cli_input_options(source: str, limits: MediaLimits | None = None) -> dict[str, str]:
+    """-i's options: the whitelists, the decoder's bounds (threads, pixels) and, for a URL, reconnect and timeout."""
     options = {**(HTTP_OPTIONS if is_url(source) else {}), **whitelists(source), "threads": str(DECODER_THREADS)}
     options["max_pixels"] = str((limits or MediaLimits()).max_pixels)
-    return [*(a for k, v in options.items() for a in (f"-{k}", v)), "-i", str(source)]
+    return options
+
+
+def input_args(source: str, limits: MediaLimits | None = None) -> list[str]:
+    """-i source after its options, as plain arguments."""
+    return [*(a for k, v in cli_input_options(source, limits).items() for a in (f"-{k}", v)), "-i", str(source)]
+
+
+def open_input(source: str, limits: MediaLimits | None = None, **options: str) -> Any:
+    """ffmpeg-python's input node for `source`, with the same options as input_args."""
+    return ffmpeg_python.input(str(source), **cli_input_options(source, limits), **options)
+
+
+def arguments(output: Any, *global_args: str) -> list[str]:
+    """The command line ffmpeg-python compiles for an output node, without the binary (run() adds it)."""
+    # global options may follow the output file: the CLI reads them wherever they stand
+    return list(output.global_args(*global_args).overwrite_output().compile(cmd=[]))
 
 
 @dataclass

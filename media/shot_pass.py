@@ -11,7 +11,9 @@ import av
 from av.video.frame import PictureType
 
 from domain.clip_plan import Samples, ShotPass
+from domain.clip_spread import vertical_size
 from media.clipping import Beat
+from media.keyframes import is_idr, nal_length_size
 from media.limits import FrameCounter, check_frame
 from media.local_analyzer import (
     CUT_MIN_SCORE,
@@ -82,6 +84,10 @@ class _Pass:
         self.out: Any = None
         self.held: list[av.Packet] | None = []  # audio demuxed before the first frame decides the outputs
         self.source_packets: list[tuple[float, float]] = []
+        self.source_idrs: list[float] = []
+        self.open_gop = False
+        cc = self.video.codec_context
+        self.nal_length = nal_length_size(cc.extradata) if cc.name == "h264" else None
         self.crop_packets: list[tuple[float, float, bool]] = []
         tb = self.video.time_base
         duration = float(self.video.duration * tb) if self.video.duration and tb else 0.0
@@ -104,6 +110,11 @@ class _Pass:
             return
         if packet.dts is not None and packet.pts is not None:
             self.source_packets.append((float(packet.dts * packet.time_base), float(packet.pts * packet.time_base)))
+            if packet.is_keyframe and self.nal_length is not None:
+                if is_idr(bytes(packet), self.nal_length):
+                    self.source_idrs.append(round(float(packet.pts * packet.time_base), 3))
+                else:  # open GOPs: a seek may land on this I picture, whose leading B-frames need the GOP before
+                    self.open_gop = True
         for frame in packet.decode():
             check_frame(frame, self.limits)
             self.frames.add()
@@ -157,8 +168,7 @@ class _Pass:
         if not (w > h and self.rotation == 0 and audio_ok):
             return  # no crop: vertical sources need none; the rest are re-encoded clip by clip as before
         cw, ch = int(min(w, h * 9 / 16) / 2) * 2, int(min(h, w * 16 / 9) / 2) * 2  # clip_filter's crop
-        scale = min(1.0, self.max_edge / max(cw, ch))
-        size = (int(cw * scale / 2) * 2, int(ch * scale / 2) * 2)
+        size = vertical_size(w, h, self.max_edge)
         self.crop_stats = _VideoStats(SMALL_WIDTH, _thumb_height(*size))
         self._guard(self._open, (cw, ch), size, held)
 
@@ -236,6 +246,7 @@ class _Pass:
             cut_times_s=[by_time.get(c, c) for c in cuts], original=samples(self.stats),
             vertical=samples(self.crop_stats) if self.crop_stats is not None else None,
             source_packets=self.source_packets if self.copyable else [],
+            source_keyframes_s=self.source_idrs if self.copyable and not self.open_gop else [],
             vertical_packets=[(d, p) for d, p, _ in self.crop_packets],
             vertical_keyframes_s=[round(p, 3) for _, p, key in self.crop_packets if key],
             has_audio=audio, audio_is_aac=audio and self.audio is not None and self.audio.codec_context.name == "aac",

@@ -75,9 +75,13 @@ class PrepareClipsWorkflow:
         await record(
             ClipRecordsActivities.record_asset_probe, AssetProbeInput(video_asset_id=params.video_asset_id, probe=probe)
         )
-        shots = await self._shots(params)
-        # the shot pass reports displayed (rotation-aware) dimensions, which decide 'horizontal'
-        plans = plan_clips(shots.cut_times_s, probe.duration_s, shots.width, shots.height, params.max_candidates)
+        # runs started before this step planned from the opening only, after the pass
+        spread = workflow.patched("clips-whole-video")
+        shots = await self._shots(params, params.max_candidates if spread else None)
+        if shots.candidates is not None:  # chosen by the pass from every shot start, ranked by what it measured
+            plans = [ClipPlan(c.start_s, c.end_s, c.vertical_crop, c.reason) for c in shots.candidates]
+        else:  # the shot pass reports displayed (rotation-aware) dimensions, which decide 'horizontal'
+            plans = plan_clips(shots.cut_times_s, probe.duration_s, shots.width, shots.height, params.max_candidates)
         self._phase = f"cutting {len(plans)} clips"
         outcomes = await asyncio.gather(*(self._clip(params, plan) for plan in plans))
         ready = sum(outcomes)
@@ -94,13 +98,14 @@ class PrepareClipsWorkflow:
             video_asset_id=params.video_asset_id, clips_ready=ready, clips_failed=len(plans) - ready
         )
 
-    async def _shots(self, params: PrepareClipsInput) -> ShotsOutput:
-        """The shot pass; if it fails, the asset is `failed` with the reason (not left `clipping`)."""
+    async def _shots(self, params: PrepareClipsInput, max_candidates: int | None) -> ShotsOutput:
+        """The shot pass (planning the candidates when given their cap); if it fails, the asset is `failed` with
+        the reason (not left `clipping`)."""
         self._phase = "finding shot boundaries"
         try:
             return await workflow.execute_activity_method(
                 ClipMediaActivities.detect_shots,
-                ShotsInput(video_key=params.video_key),
+                ShotsInput(video_key=params.video_key, max_candidates=max_candidates),
                 task_queue=TASK_QUEUE_MEDIA,
                 start_to_close_timeout=CLIPS_TIMEOUT,
                 heartbeat_timeout=MEDIA_HEARTBEAT,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 from temporalio.client import WorkflowFailureError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
@@ -17,11 +18,13 @@ from api.errors import InvalidInput, NotFound
 from api.routes.video_assets import owned_asset
 from api.routes.workflows import STILL_RUNNING_RESPONSE, result_or_running
 from domain.platforms import UnknownPlatform, parse_platform
+from domain.selection import why_chosen
 from models.schemas.campaigns import (
     BestClipOut,
     OrchestrateCampaignResponse,
     OrchestrateCampaignsInput,
     OrchestrateRequest,
+    RunnerUp,
 )
 from models.tables import BestClipDecision, Clip
 from workflows.orchestrate_campaigns import OrchestrateCampaignsWorkflow, orchestrate_workflow_id
@@ -102,16 +105,28 @@ async def best_clip(
     except UnknownPlatform as exc:
         raise InvalidInput([{"field": "platform", "message": str(exc)}]) from None
     await owned_asset(session, video_asset_id, user)
+    runner = aliased(Clip)
     row = (
         await session.execute(
-            select(BestClipDecision, Clip)
+            select(BestClipDecision, Clip, runner)
             .join(Clip, Clip.id == BestClipDecision.clip_id)
+            .outerjoin(runner, runner.id == BestClipDecision.runner_up_clip_id)
             .where(BestClipDecision.video_asset_id == video_asset_id, BestClipDecision.platform == name)
         )
     ).first()
     if row is None:
         raise NotFound(f"no best-clip decision for {name} yet: orchestrate the asset first")
-    decision, clip = row
+    decision, clip, second = row
+    runner_up = None
+    if decision.runner_up_clip_id is not None and decision.runner_up_score is not None:
+        runner_up = RunnerUp(
+            clip_id=decision.runner_up_clip_id,
+            score=decision.runner_up_score,
+            start_s=second.start_s if second else None,
+            end_s=second.end_s if second else None,
+            variant=second.variant if second else None,
+            breakdown=decision.runner_up_breakdown or {},
+        )
     return BestClipOut(
         video_asset_id=decision.video_asset_id,
         platform=decision.platform,
@@ -125,4 +140,9 @@ async def best_clip(
         end_s=clip.end_s,
         variant=clip.variant,
         decided_at=decision.decided_at,
+        runner_up=runner_up,
+        # decisions recorded before runner-ups were kept explain nothing rather than something wrong
+        why=why_chosen(decision.breakdown, decision.num_candidates, (runner_up.score, runner_up.breakdown))
+        if runner_up is not None
+        else ("the only READY candidate" if decision.num_candidates == 1 else None),
     )

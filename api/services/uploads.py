@@ -138,7 +138,10 @@ async def create_video_asset(
     start = temporal.start_workflow(
         PrepareClipsWorkflow.run,
         PrepareClipsInput(
-            video_asset_id=asset_id, video_key=str(stored.ref), clips_bucket=settings.r2_client_assets_bucket
+            video_asset_id=asset_id,
+            video_key=str(stored.ref),
+            clips_bucket=settings.r2_client_assets_bucket,
+            max_candidates=settings.clip_max_candidates,
         ),
         id=workflow_id,
         task_queue=TASK_QUEUE_MAIN,

@@ -28,6 +28,10 @@ class PlatformDecision(BaseModel):
     spec_version: str
     num_candidates: int
     decided_at: datetime | None = None  # set when the decision is recorded
+    # the clip ranked next, so a reader sees what the winner beat and by how much (None: it was alone)
+    runner_up_clip_id: uuid.UUID | None = None
+    runner_up_score: float | None = None
+    runner_up_breakdown: dict[str, float] | None = None
 
 
 class RecordDecisionInput(BaseModel):
@@ -171,6 +175,16 @@ class BestClipOut(BaseModel):
                     "end_s": 22.0,
                     "variant": "vertical",
                     "decided_at": "2026-11-30T14:05:09Z",
+                    "runner_up": {
+                        "clip_id": "9d0c7b51-3e2a-4f18-b6c4-2a8e1f5d7c90",
+                        "score": 0.81,
+                        "start_s": 24.5,
+                        "end_s": 37.0,
+                        "variant": "vertical",
+                        "breakdown": {"aspect": 1.0, "duration": 1.0, "pacing": 0.6, "dynamic_start": 0.0},
+                    },
+                    "why": "best of 8 candidates, 0.81 for the runner-up; ahead on dynamic_start (+1.00), "
+                    "pacing (+0.20); behind on duration_fit (-0.08)",
                 }
             ]
         }
@@ -188,3 +202,16 @@ class BestClipOut(BaseModel):
     end_s: float
     variant: str
     decided_at: Any
+    runner_up: RunnerUp | None = Field(None, description="the clip ranked second (null: the winner was alone)")
+    why: str | None = Field(None, description="the winner against the runner-up, term by term")
+
+
+class RunnerUp(BaseModel):
+    """The clip a best-clip decision ranked second."""
+
+    clip_id: uuid.UUID
+    score: float
+    start_s: float | None  # null once its clip is gone
+    end_s: float | None
+    variant: str | None
+    breakdown: dict[str, float]

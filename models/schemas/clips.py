@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.clip_spread import DEFAULT_CANDIDATES
 from domain.rules import ClipFeatures
 from models.schemas.media import ProbeOutcome
 
@@ -109,11 +110,22 @@ class PrepareClipsInput(BaseModel):
     video_asset_id: uuid.UUID
     video_key: str
     clips_bucket: str
-    max_candidates: int = 8
+    max_candidates: int = Field(DEFAULT_CANDIDATES, ge=1)
 
 
 class ShotsInput(BaseModel):
     video_key: str
+    # set: the pass also plans up to this many candidates from the whole video (runs before that planned none)
+    max_candidates: int | None = None
+
+
+class CandidateClip(BaseModel):
+    """A span the shot pass chose to cut, in one framing, and why."""
+
+    start_s: float
+    end_s: float
+    vertical_crop: bool
+    reason: str
 
 
 class ShotsOutput(BaseModel):
@@ -121,6 +133,7 @@ class ShotsOutput(BaseModel):
     cut_times_s: list[float]
     width: int
     height: int
+    candidates: list[CandidateClip] | None = None
 
 
 class CutClipInput(BaseModel):

@@ -81,6 +81,10 @@ class BestClipDecision(Base):
     spec_version: Mapped[str | None] = mapped_column(String(20))
     num_candidates: Mapped[int] = mapped_column(Integer)
     decided_at: Mapped[datetime] = updated_at_column()
+    # the clip ranked second and its score: what the winner beat (null when it was alone, or decided before 0008)
+    runner_up_clip_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clips.id", ondelete="SET NULL"))
+    runner_up_score: Mapped[float | None] = mapped_column(Float)
+    runner_up_breakdown: Mapped[dict[str, Any] | None] = mapped_column(JsonB)
 
 
 class RuleWeights(Base):

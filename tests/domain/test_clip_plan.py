@@ -5,9 +5,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.clip_plan import (
+    MAX_LEAD_IN_S,
     SAME_CLIP_S,
     WHOLE,
     ClipPlan,
+    CopyPlan,
     Samples,
     ShotPass,
     copy_plan,
@@ -176,15 +178,34 @@ def _shots(**extra: object) -> ShotPass:
     return ShotPass(duration_s=10.0, width=1920, height=1080, cut_times_s=[3.0], original=Samples(), **extra)
 
 
+def _copied(shots: ShotPass, start_s: float, end_s: float, vertical: bool) -> CopyPlan:
+    plan = copy_plan(shots, start_s, end_s, vertical)
+    assert plan is not None
+    return plan
+
+
 def test_a_clip_is_copied_only_from_a_keyframe_on_its_first_frame() -> None:
     # the crop: no B-frames, keyframes on the shot starts; the source: B-frames (dts lags pts)
     crop = [(i / 30, i / 30) for i in range(300)]
     source = [(-2 / 30, 0.0), *(((i - 2) / 30, (i + 2) / 30) for i in range(1, 298))]
     shots = _shots(vertical_packets=crop, vertical_keyframes_s=[0.0, 2.0, 3.0], source_packets=source)
     # stop at the first packet showing the end frame: nothing past the clip's end is shown
-    assert copy_plan(shots, 3.0, 6.0, True) == ("vertical", pytest.approx(6.0))
+    assert _copied(shots, 3.0, 6.0, True)[:3] == ("vertical", pytest.approx(6.0), 0.0)
     assert copy_plan(shots, round(100 / 30, 3), 6.0, True) is None  # no keyframe there: re-encoded
-    assert copy_plan(shots, 0.0, 9.0, False) == ("source", pytest.approx(266 / 30))  # the P before 9 s
-    assert copy_plan(shots, 0.0, 10.0, False) == ("source", None)  # to the end
-    assert copy_plan(shots, 3.0, 9.0, False) is None  # a later start of the source is re-encoded
+    assert _copied(shots, 0.0, 9.0, False)[:3] == ("source", pytest.approx(266 / 30), 0.0)  # the P before 9 s
+    assert _copied(shots, 0.0, 10.0, False)[:3] == ("source", None, 0.0)  # to the end
+    assert copy_plan(shots, 3.0, 9.0, False) is None  # a later start of a source whose IDRs are unknown
     assert copy_plan(_shots(), 0.0, 9.0, False) is None  # a source unfit to copy (no packets listed)
+
+
+def test_an_original_clip_from_mid_video_opens_on_the_source_idr_before_it_within_the_lead_in_limit() -> None:
+    source = [(-2 / 30, 0.0), *(((i - 2) / 30, (i + 2) / 30) for i in range(1, 298))]
+    shots = _shots(source_packets=source, source_keyframes_s=[0.0, 2.0, 6.0])
+    assert _copied(shots, 6.0, 9.0, False)[:3] == ("source", pytest.approx(266 / 30), 0.0)  # on an IDR
+    assert _copied(shots, 3.0, 9.0, False)[:3] == ("source", pytest.approx(266 / 30), 1.0)  # hidden 1 s
+    far = _shots(source_packets=source, source_keyframes_s=[0.0])
+    assert _copied(far, 3.0, 9.0, False)[:3] == ("source", pytest.approx(266 / 30), 3.0)
+    assert MAX_LEAD_IN_S < 5.0 and copy_plan(far, 5.0, 9.0, False) is None  # too much hidden: re-encoded
+    assert copy_plan(shots, 3.0, 9.0, True) is None  # a 9:16 clip needs the crop's own keyframe
+    # playback starts on the clip's picture, at its exact time floored to the microsecond (0: the file's start)
+    assert [_copied(shots, t, 9.0, False).seek_s for t in (0.0, 3.0, round(100 / 30, 3))] == [0.0, 3.0, 3.333333]

@@ -241,6 +241,16 @@ async def test_best_clip_uses_rule_engine_scores(api: httpx.AsyncClient, stack_s
     assert decision["score"] == pytest.approx(expected[winner].total)
     assert decision["breakdown"] == pytest.approx(expected[winner].breakdown)
     assert decision["weights_version"] == weights.version
+    # the decision says what the winner beat: the other clip, its score, and the terms that differ
+    [loser] = [clip_id for clip_id in ids if clip_id != winner]
+    assert decision["runner_up_clip_id"] == loser
+    assert decision["runner_up_score"] == pytest.approx(expected[loser].total)
+    params = {"video_asset_id": str(asset_id), "platform": "instagram"}
+    best = (await api.get("/campaigns/best_clip", params=params, headers=bearer(token))).json()
+    assert best["num_candidates"] == 2 and best["runner_up"]["clip_id"] == loser
+    assert best["runner_up"]["score"] == pytest.approx(expected[loser].total)
+    assert best["runner_up"]["breakdown"] == pytest.approx(expected[loser].breakdown)
+    assert best["why"].startswith("best of 2 candidates") and "expected_cvr" in best["why"]
 
 
 async def test_concurrent_orchestrations_and_retried_activity(

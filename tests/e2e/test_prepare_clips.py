@@ -3,6 +3,7 @@ refused upload leaves no object; a failed shot pass (time-skipping server, activ
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from api.auth import issue_token
-from devstack.samples import make_test_video, make_truncated_copy
+from devstack.samples import ffmpeg_exe, make_test_video, make_truncated_copy
 from models.schemas.clips import AssetProbeInput, PrepareClipsInput, ShotsInput
 from models.schemas.common import Done
 from models.schemas.media import DeleteObjectsInput, ProbeVideoInput, VideoProbe
@@ -105,6 +106,52 @@ async def test_clips_are_cut_measured_and_scored(
         assert winner["variant"] == "vertical"
     if not audio:
         assert decisions["tiktok"]["breakdown"]["audio"] == 0.0
+    history = await handle.fetch_history()
+    await Replayer(workflows=ALL_WORKFLOWS, data_converter=temporal.data_converter).replay_workflow(history)
+
+
+def _middle_hook_video(path: Path) -> Path:
+    """48 s, 640x360: a still, silent 24 s opening; 12 s of quick cuts (1.5 s shots) with a tone; a still end."""
+    quick = [f"{('testsrc2', 'smptehdbars', 'rgbtestsrc')[i % 3]}=s=640x360:r=30,trim=duration=1.5,"
+             f"format=yuv420p,hue=h={45 * i}[q{i}]" for i in range(8)]  # fmt: skip
+    graph = ";".join([
+        "color=c=0x505050:s=640x360:r=30:d=24,format=yuv420p[a]", *quick,
+        "color=c=0x705030:s=640x360:r=30:d=12,format=yuv420p[z]",
+        "[a]" + "".join(f"[q{i}]" for i in range(8)) + "[z]concat=n=10[v]",
+    ])  # fmt: skip
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-filter_complex", graph,
+         "-f", "lavfi", "-i", "aevalsrc='0.3*sin(2*PI*440*t)*between(t,24,36)':s=48000:d=48",
+         "-map", "[v]", "-map", "0:a", "-c:v", "libx264", "-g", "60", "-sc_threshold", "0", "-c:a", "aac",
+         "-movflags", "+faststart", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+async def test_a_hook_in_the_middle_of_the_video_is_cut_and_chosen(
+    api: httpx.AsyncClient, stack_settings: Settings, temporal: Client, media_dir: Path
+) -> None:
+    token = issue_token(stack_settings, f"hook-{uuid.uuid4().hex[:6]}")
+    started = await _prepare(api, token, _middle_hook_video(media_dir / "middle-hook.mp4"))
+    handle = temporal.get_workflow_handle(started["workflow_id"])
+    result = await handle.result()
+    assert result["clips_failed"] == 0 and result["clips_ready"] >= 8
+    asset_id = started["video_asset_id"]
+    clips = (await api.get(f"/api/v1/video-assets/{asset_id}/clips", headers=bearer(token))).json()
+    # the candidates start all over the video, not only in its opening
+    starts = {round(clip["start_s"], 1) for clip in clips}
+    assert len(starts) >= 4 and any(24.0 <= s < 36.0 for s in starts) and {0.0} < starts
+    orchestrated = await api.post("/campaigns/orchestrate", headers=bearer(token), json={"video_asset_id": asset_id})
+    assert orchestrated.status_code == 200, orchestrated.text
+    for platform in ("tiktok", "instagram", "youtube"):
+        params = {"video_asset_id": asset_id, "platform": platform}
+        best = (await api.get("/campaigns/best_clip", params=params, headers=bearer(token))).json()
+        # the quick cuts, the sound and the dynamic start are in the middle: the winner opens there
+        assert 24.0 - 0.05 <= best["start_s"] < 36.0, (platform, best)
+        assert best["num_candidates"] == result["clips_ready"]
+        assert best["runner_up"] is not None and best["runner_up"]["score"] <= best["score"]
+        assert best["why"].startswith(f"best of {result['clips_ready']} candidates")
     history = await handle.fetch_history()
     await Replayer(workflows=ALL_WORKFLOWS, data_converter=temporal.data_converter).replay_workflow(history)
 

@@ -27,6 +27,7 @@ from activities.clip_media import ClipMediaActivities
 from activities.media import MediaActivities
 from clients import s3_client
 from devstack.samples import ffmpeg_exe, make_test_video, make_truncated_copy
+from domain.clip_plan import ShotPass
 from models.schemas.analysis import ExtractFramesInput
 from models.schemas.clips import CutClipInput, ShotsInput
 from models.schemas.media import MediaLimits, ProbeVideoInput
@@ -193,11 +194,20 @@ async def test_a_cancelled_activity_stops_its_ffmpeg_work(
     monkeypatch.setattr(heartbeat, "HEARTBEAT_EVERY_S", 0.2)
     key = await _stored(s3, stack_settings, videos["long"])
     bucket, clips = stack_settings.r2_client_assets_bucket, ClipMediaActivities(s3)
+    await ActivityEnvironment().run(clips.detect_shots, ShotsInput(video_key=key))
+    # as if FFmpeg had refused the pass's crop: the 9:16 clip is re-encoded from the source, seconds of work
+    samples = ObjectRef.parse(key)
+    stored = await s3.get_object(Bucket=samples.bucket, Key=f"{samples.key}.shots/shots.json")
+    refused = ShotPass.model_validate_json(await stored["Body"].read())
+    refused = refused.model_copy(update={"vertical": None, "vertical_keyframes_s": [], "vertical_packets": []})
+    await s3.put_object(Bucket=samples.bucket, Key=f"{samples.key}.shots/shots.json", Body=refused.model_dump_json())
     cut = CutClipInput(video_asset_id=uuid.uuid4(), clip_id=uuid.uuid4(), video_key=key, clips_bucket=bucket,
                        start_s=0.0, end_s=30.0, vertical_crop=True)  # fmt: skip
     # the CLI's work, then PyAV's in a thread: each ends within seconds, leaving no ffmpeg process
     assert await _cancel_mid_work(clips.cut_clip, cut, "cutting:", _ffmpeg_children) < 5
     assert not _ffmpeg_children()
+    for name in ("shots.json", "vertical.mp4"):  # the finished pass's files, so the cancelled one's would show
+        await s3.delete_object(Bucket=samples.bucket, Key=f"{samples.key}.shots/{name}")
     assert await _cancel_mid_work(clips.detect_shots, ShotsInput(video_key=key), "finding shots:") < 5
     stored = await s3.list_objects_v2(Bucket=bucket, Prefix=f"clips/{cut.video_asset_id}/")
     source = ObjectRef.parse(key)

@@ -11,6 +11,7 @@ from typing import Any
 import av
 import numpy as np
 import pytest
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 import media.shot_pass as shot_pass_module
@@ -98,7 +99,9 @@ def test_a_vertical_clip_copied_from_the_crop_opens_on_its_shot_and_measures_as_
 ) -> None:
     plan = copy_plan(shots, 4.5, 9.0, True)
     assert plan is not None and plan[0] == "vertical"
-    clip = copy_clip(str(work / "vertical.mp4"), work / "v.mp4", (4.5, 9.0), plan[1], shots.audio_is_aac, None)
+    assert plan.seek_s == 4.5  # the crop's IDR exactly: nothing hidden before it
+    clip = copy_clip(str(work / "vertical.mp4"), work / "v.mp4", (4.5, 9.0), plan[1], shots.audio_is_aac, None,
+                     seek_s=plan.seek_s)  # fmt: skip
     frames, original = _frames(clip), _frames(source)
     assert len(frames) == 135  # 4.5 s: nothing before the cut at 4.5, nothing from the cut at 9.0
     first, last = _rgb(frames[0]), _rgb(frames[-1])
@@ -125,7 +128,9 @@ def test_an_original_clip_from_the_first_frame_is_the_source_s_own_stream(
     with av.open(str(source)) as src, av.open(str(clip)) as out:
         packets = [bytes(p) for p in out.demux(video=0) if p.size][:30]
         assert packets == [bytes(p) for p in src.demux(video=0) if p.size][:30]  # not re-encoded
-    assert copy_plan(shots, 2.0, 15.0, False) is None  # a later start of the source is re-encoded
+    # a later start opens on the source's IDR on it or, hidden by an edit list, the one before it
+    assert copy_plan(shots, 2.0, 15.0, False) == ("source", None, 0.0, 2.0)
+    assert copy_plan(shots, 4.5, 9.0, False) == ("source", pytest.approx(266 / 30), 0.5, 4.5)  # the P before 9 s
 
 
 def test_a_crop_ffmpeg_refuses_is_dropped_and_the_cuts_still_found(
@@ -168,10 +173,18 @@ async def test_the_activities_store_the_pass_and_copy_clips_from_it_or_re_encode
 
     copied, frames = await cut(4.5, 9.0, True)
     assert (copied.width, copied.height, len(frames)) == (202, 360, 135)
-    re_encoded, frames = await cut(2.0, 6.0, False)  # a later start of the original: re-encoded from the source
-    assert (re_encoded.width, re_encoded.height, len(frames)) == (640, 360, 120)
-    # without what the pass stored (a run from before it), the clip is cut and measured the old way
+    # a later start of the original: the source copied from the IDR at 4.0 s, its first half second hidden
+    original, frames = await cut(4.5, 9.0, False)
+    assert (original.width, original.height, original.duration_s) == (640, 360, pytest.approx(4.5, abs=0.07))
+    assert 133 <= len(frames) <= 135  # B-frames: up to two short at the end, none from before 4.5 s
+    source_frames = await asyncio.to_thread(_frames, source)
+    assert (
+        np.abs(_rgb(frames[0]) - _rgb(source_frames[135])).max()
+        < 1
+        < np.abs(_rgb(frames[0]) - _rgb(source_frames[134])).max()
+    )
+    # without what the pass stored (its files deleted), there is nothing to cut from: a typed, final failure
     await s3.delete_object(Bucket=bucket, Key=f"{key}.shots/shots.json")
-    measured, frames = await cut(4.5, 9.0, True)
-    assert measured.model_dump(exclude={"loudness_lufs"}) == copied.model_dump(exclude={"loudness_lufs"})
-    assert measured.loudness_lufs == pytest.approx(copied.loudness_lufs, abs=0.5) and len(frames) == 135
+    with pytest.raises(ApplicationError) as missing:
+        await cut(4.5, 9.0, True)
+    assert missing.value.type == "ShotPassMissing" and missing.value.non_retryable
