@@ -104,6 +104,7 @@ def meta_activities(
 ) -> Activities:
     """Publishing to Meta, syncing its insights and moving budgets."""
     from activities.meta import MetaActivities, MetaInsightsActivities, graph_config
+    from activities.meta_budget import MetaBudgetActivities
     from activities.meta_records import MetaRecordsActivities
     from activities.meta_sync import MetaSyncActivities
     from ads.meta.usage import Pacer
@@ -116,6 +117,7 @@ def meta_activities(
     records = MetaRecordsActivities(sessionmaker)
     insights = MetaInsightsActivities(meta)
     sync = MetaSyncActivities(sessionmaker, meta)
+    budget = MetaBudgetActivities(sessionmaker, meta)
     return [
         meta.upload_video,
         meta.video_status,
@@ -129,6 +131,8 @@ def meta_activities(
         sync.sync_page,
         sync.notify_creatives,
         sync.finish_sync,
+        budget.plan_budgets,
+        budget.apply_budget,
     ]
 
 

@@ -10,11 +10,15 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.meta import MetaInsightsActivities
+    from activities.meta_budget import MetaBudgetActivities
     from activities.meta_sync import MetaSyncActivities
     from models.schemas.meta import (
+        ApplyBudgetInput,
+        BudgetMove,
         CreativeConversions,
         FinishSyncInput,
         NotifyCreativesInput,
+        PlanBudgetsInput,
         ReportState,
         ReportStatusInput,
         StartInsightsInput,
@@ -95,10 +99,24 @@ class SyncInsightsWorkflow:
             FinishSyncInput(ad_account_id=account, report_run_id=report_id, rows=rows, days_changed=changed),
             start_to_close_timeout=RECORDS_TIMEOUT, retry_policy=RECORDS_RETRY,
         )  # fmt: skip
+        budgets: list[BudgetMove] = []
+        if params.budget is not None and changed:
+            self._phase = "moving budgets to the better clips"
+            budgets = await workflow.execute_activity_method(
+                MetaBudgetActivities.plan_budgets,
+                PlanBudgetsInput(ad_account_id=account, policy=params.budget, seed=workflow.random().getrandbits(63)),
+                start_to_close_timeout=RECORDS_TIMEOUT, retry_policy=RECORDS_RETRY,
+            )  # fmt: skip
+            request_id = f"{workflow.info().workflow_id}:{workflow.info().run_id}"
+            for move in budgets:
+                await self._meta(
+                    MetaBudgetActivities.apply_budget,
+                    ApplyBudgetInput(ad_account_id=account, move=move, request_id=request_id),
+                )
         self._phase = "done"
         return SyncInsightsOutput(
             ad_account_id=account, report_run_id=report_id, since=since, until=until, rows=rows,
-            days_changed=changed, campaigns=len(campaigns),
+            days_changed=changed, campaigns=len(campaigns), budgets=budgets,
         )  # fmt: skip
 
     async def _meta(self, method: Any, arg: Any) -> Any:

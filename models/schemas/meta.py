@@ -217,6 +217,27 @@ class FinishSyncInput(BaseModel):
     days_changed: int
 
 
+class PlanBudgetsInput(BaseModel):
+    ad_account_id: uuid.UUID
+    policy: BudgetPolicy
+    seed: int
+
+
+class BudgetMove(BaseModel):
+    campaign_id: uuid.UUID
+    video_asset_id: uuid.UUID
+    adset_id: str
+    before_cents: int
+    after_cents: int
+    probability_best: float
+
+
+class ApplyBudgetInput(BaseModel):
+    ad_account_id: uuid.UUID
+    move: BudgetMove
+    request_id: str
+
+
 class SyncInsightsOutput(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -242,4 +263,4 @@ class SyncInsightsOutput(BaseModel):
     rows: int
     days_changed: int
     campaigns: int
-    budgets: list[dict[str, Any]] = Field(default_factory=list, description="budget moves pushed to Meta")
+    budgets: list[BudgetMove] = Field(default_factory=list, description="budget moves pushed to Meta")

@@ -142,3 +142,42 @@ async def test_cli_sync_insights_runs_the_workflow_through_the_api(
     assert account["last_synced_at"] is not None
     campaign, _, _, rows = await stored(db, campaign_id)
     assert len(rows) == 1 and campaign.impressions == rows[0].impressions
+
+
+async def test_budget_moves_to_the_better_clip_after_a_sync(
+    api: httpx.AsyncClient, temporal: Client, fake: FakeMeta, stack_settings: Settings, db: Any, s3: Any,
+    tmp_path: Path, admin_token: str,
+) -> None:  # fmt: skip
+    from models.tables import SocialSyncLedger
+
+    user = MetaClientUser(stack_settings)
+    await user.connect(api)
+    worse, better = await draft_campaigns(db, s3, stack_settings, user.owner, tmp_path, count=2, budget_cents=5000)
+    videos = {}
+    for campaign_id in (worse, better):
+        assert (await publish(api, user, campaign_id, status="ACTIVE")).status_code == 202
+        videos[campaign_id] = (await outcome(temporal, f"publish-{campaign_id}")).ids
+    fake.set_rate(videos[worse]["meta_video_id"], 0.005)
+    fake.set_rate(videos[better]["meta_video_id"], 0.12)
+    fake.advance(3)
+    result = await sync(api, temporal, bearer(admin_token), user.account_id)
+    moved = {move.campaign_id: move for move in result.budgets}
+    assert set(moved) == {worse, better}
+    assert moved[better].after_cents > 5000 > moved[worse].after_cents
+    assert moved[better].after_cents + moved[worse].after_cents == 10_000
+    assert moved[worse].after_cents >= stack_settings.budget_min_share * 10_000  # the floor
+    adsets = {o["id"]: o for o in fake.objects("adset")}
+    for campaign_id, ids in videos.items():
+        assert adsets[ids["meta_adset_id"]]["daily_budget"] == moved[campaign_id].after_cents
+    async with db() as session:
+        for campaign_id in (worse, better):
+            assert (await session.get(Campaign, campaign_id)).budget_cents == moved[campaign_id].after_cents
+        events = (await session.scalars(select(SocialSyncLedger).where(
+            SocialSyncLedger.event_type == "budget_allocated",
+            SocialSyncLedger.entity_id.in_([str(worse), str(better)])))).all()  # fmt: skip
+    assert sorted((e.meta["before_cents"], e.meta["after_cents"]) for e in events) == sorted(
+        (5000, moved[c].after_cents) for c in (worse, better)
+    )
+    # nothing new from Meta: nothing moves
+    again = await sync(api, temporal, bearer(admin_token), user.account_id)
+    assert again.days_changed == 0 and again.budgets == []
