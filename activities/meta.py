@@ -38,12 +38,10 @@ from models.schemas.meta import (
 )
 from models.tables import AdAccount
 from storage.objects import ObjectRef
+from storage.ranges import SequentialObject
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
-
-
-STREAM_PIECE_BYTES = 1024 * 1024  # storage → Meta in pieces this size: a chunk is never whole in memory
 
 
 class AdAccountUnavailable(InvalidInput):
@@ -120,17 +118,15 @@ class MetaActivities:
                 cursor = Cursor(session.session_id, session.video_id, session.start_offset, session.end_offset)
             activity.heartbeat(asdict(cursor) | {"size": size})
 
-            async def open_range(start: int, end: int) -> AsyncIterator[bytes]:
-                answer = await self.s3.get_object(Bucket=ref.bucket, Key=ref.key, Range=f"bytes={start}-{end - 1}")
-                stream = answer["Body"]
-                async with stream:
-                    async for piece in stream.iter_chunks(STREAM_PIECE_BYTES):
-                        yield piece
+            source = SequentialObject(self.s3, ref, size)
 
             def progress(start: int, end: int) -> None:
                 activity.heartbeat(asdict(cursor) | {"start_offset": start, "end_offset": end, "size": size})
 
-            done = await transfer_all(meta, cursor, open_range, progress, size)
+            try:
+                done = await transfer_all(meta, cursor, source.range, progress, size)
+            finally:
+                await source.close()
             await meta.finish_video_upload(done.session_id, params.title)
             return MetaObjectRef(id=done.video_id, created=True)
 
