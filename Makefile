@@ -31,6 +31,7 @@ lint: $(STAMP)
 # each prints a table of ratios against a baseline measured in the same run (bench/README.md)
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.meta_publish
 	$(BIN)/python -m bench.frames
 	$(BIN)/python -m bench.clips
 	$(BIN)/python -m bench.media_memory

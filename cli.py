@@ -245,6 +245,30 @@ def train_rules(
     console.print(table)
 
 
+@app.command("sync-insights")
+def sync_insights(
+    account: Annotated[list[str] | None, typer.Option("--account", help="ad account id (default: every one)")] = None,
+    api_url: Annotated[str | None, typer.Option("--api", help="API base URL (default: local)")] = None,
+    token: Annotated[str | None, typer.Option(envvar="UGC_TOKEN", help="admin JWT (default: minted locally)")] = None,
+) -> None:
+    """Pull Meta insights now for connected ad accounts (SyncInsightsWorkflow; also runs on a schedule)."""
+    from devstack.apiclient import CLIENT_ERRORS, local_client
+
+    table = Table("ad account", "report", "days", "rows", "days changed", "campaigns")
+    try:
+        with local_client(get_settings(), api_url, token) as client:
+            ids = account or [str(a.id) for a in client.list_ad_accounts() if a.status == "connected"]
+            for account_id in ids:
+                with console.status(f"syncing {account_id} (SyncInsightsWorkflow) ..."):
+                    r = client.sync_insights(account_id)
+                table.add_row(account_id, r.report_run_id, f"{r.since}..{r.until}", str(r.rows),
+                              str(r.days_changed), str(r.campaigns))  # fmt: skip
+    except CLIENT_ERRORS as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    console.print(table if ids else "no connected ad accounts")
+
+
 @app.command()
 def upload(
     file: Annotated[Path, typer.Argument(help="the video file", exists=True, dir_okay=False)],

@@ -21,6 +21,7 @@ from temporalio import activity
 from activities.errors import typed_failures
 from ads.meta.client import GraphConfig, MetaClient
 from ads.meta.errors import MetaTokenExpired
+from ads.meta.insights import INSIGHT_FIELDS
 from ads.meta.upload import Cursor, transfer_all
 from ads.meta.usage import Pacer
 from ads.tokens import TokenBox
@@ -31,9 +32,13 @@ from models.schemas.meta import (
     MetaObjectRef,
     MetaUploadInput,
     MetaVideoStatusInput,
+    ReportState,
+    ReportStatusInput,
+    StartInsightsInput,
 )
 from models.tables import AdAccount
 from storage.objects import ObjectRef
+from storage.ranges import SequentialObject
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -113,18 +118,15 @@ class MetaActivities:
                 cursor = Cursor(session.session_id, session.video_id, session.start_offset, session.end_offset)
             activity.heartbeat(asdict(cursor) | {"size": size})
 
-            async def read(start: int, end: int) -> bytes:
-                end = min(end, size)
-                if start >= end:
-                    return b""
-                answer = await self.s3.get_object(Bucket=ref.bucket, Key=ref.key, Range=f"bytes={start}-{end - 1}")
-                async with answer["Body"] as body:
-                    return await body.read()
+            source = SequentialObject(self.s3, ref, size)
 
             def progress(start: int, end: int) -> None:
                 activity.heartbeat(asdict(cursor) | {"start_offset": start, "end_offset": end, "size": size})
 
-            done = await transfer_all(meta, cursor, read, progress)
+            try:
+                done = await transfer_all(meta, cursor, source.range, progress, size)
+            finally:
+                await source.close()
             await meta.finish_video_upload(done.session_id, params.title)
             return MetaObjectRef(id=done.video_id, created=True)
 
@@ -165,3 +167,24 @@ def graph_config(settings: Any) -> GraphConfig:
         min_throttle_delay=timedelta(seconds=settings.meta_throttle_min_delay_seconds),
         max_inline_wait_s=settings.meta_max_inline_wait_seconds,
     )
+
+
+class MetaInsightsActivities:
+    """The insights report job: started and polled here; its pages are read by MetaSyncActivities."""
+
+    def __init__(self, meta: MetaActivities):
+        self.meta = meta
+
+    @activity.defn
+    @typed_failures
+    async def start_insights(self, params: StartInsightsInput) -> str:
+        """An async report: level=ad, one row per ad and day, the delivery, funnel, spend and video fields."""
+        async with self.meta.client(params.ad_account_id) as meta:
+            return await meta.start_insights(INSIGHT_FIELDS, params.since, params.until)
+
+    @activity.defn
+    @typed_failures
+    async def report_status(self, params: ReportStatusInput) -> ReportState:
+        async with self.meta.client(params.ad_account_id) as meta:
+            state = await meta.report_status(params.report_run_id)
+            return ReportState(status=state.status, percent=state.percent, done=state.done, failed=state.failed)

@@ -108,8 +108,10 @@ def meta_activities(
     settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], s3: S3Client, http: httpx.AsyncClient
 ) -> Activities:
     """Publishing to Meta, syncing its insights and moving budgets."""
-    from activities.meta import MetaActivities, graph_config
+    from activities.meta import MetaActivities, MetaInsightsActivities, graph_config
+    from activities.meta_budget import MetaBudgetActivities
     from activities.meta_records import MetaRecordsActivities
+    from activities.meta_sync import MetaSyncActivities
     from ads.meta.usage import Pacer
     from ads.tokens import TokenBox
 
@@ -118,6 +120,9 @@ def meta_activities(
     pacer = Pacer(start_percent=settings.meta_pace_start_percent)
     meta = MetaActivities(sessionmaker, s3, http, graph_config(settings), box, pacer)
     records = MetaRecordsActivities(sessionmaker)
+    insights = MetaInsightsActivities(meta)
+    sync = MetaSyncActivities(sessionmaker, meta)
+    budget = MetaBudgetActivities(sessionmaker, meta)
     return [
         meta.upload_video,
         meta.video_status,
@@ -126,6 +131,13 @@ def meta_activities(
         records.prepare_publish,
         records.record_published,
         records.record_publish_failed,
+        insights.start_insights,
+        insights.report_status,
+        sync.sync_page,
+        sync.notify_creatives,
+        sync.finish_sync,
+        budget.plan_budgets,
+        budget.apply_budget,
     ]
 
 

@@ -1,36 +1,5 @@
-"""Result reports (creatives and campaigns): each `event_id` is counted once, however often it is sent."""
+"""Result reports: the writer lives in models/reports.py (the Meta insights sync counts through it too)."""
 
-from __future__ import annotations
+from models.reports import count_once
 
-from typing import Any
-
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from models.schemas.common import PerformanceReport
-
-
-async def count_once(
-    session: AsyncSession, events: Any, owner_column: str, target: Any, report: PerformanceReport
-) -> bool:
-    """Record the event and add its deltas to `target`'s totals; False (nothing added) for a repeat."""
-    inserted = await session.scalar(
-        insert(events)
-        .values(
-            {
-                owner_column: target.id,
-                "event_id": report.event_id,
-                "impressions": report.impressions,
-                "clicks": report.clicks,
-                "conversions": report.conversions,
-            }
-        )
-        .on_conflict_do_nothing(index_elements=[owner_column, "event_id"])
-        .returning(events.id)
-    )
-    if inserted is None:
-        return False
-    target.impressions += report.impressions
-    target.clicks += report.clicks
-    target.conversions += report.conversions
-    return True
+__all__ = ["count_once"]

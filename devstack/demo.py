@@ -11,6 +11,7 @@ from rich.table import Table
 
 from api.auth import issue_token
 from devstack.apiclient import wait_with_progress
+from devstack.demo_meta import run_meta_demo
 from devstack.samples import SAMPLE_ADS, make_sample_video
 from models.schemas.creatives import CreativeOut
 from settings import Settings
@@ -111,7 +112,7 @@ def run_demo(settings: Settings, api_url: str) -> None:
         console.print(table)
 
         console.rule("5. orchestrated for three platforms")
-        body = a.orchestrate_campaigns_for_video(asset.video_asset_id)
+        body = a.orchestrate_campaigns_for_video(asset.video_asset_id, daily_budget_cents=15_000)
         table = Table("platform", "best clip", "score", "candidates", "draft campaign", "new?")
         campaigns = {c.platform: c for c in body.campaigns}
         for d in body.decisions:
@@ -126,8 +127,11 @@ def run_demo(settings: Settings, api_url: str) -> None:
             )
         console.print(table)
 
+        console.rule("6. published to Meta (the local fake), simulated days synced, budgets moving")
+        meta_workflows = run_meta_demo(settings, a, admin, [c.campaign_id for c in body.campaigns])
+
         console.rule("where to look in the Temporal UI")
-        for wf in (workflow_id, asset.workflow_id):
+        for wf in (workflow_id, asset.workflow_id, *meta_workflows):
             console.print(f"  {_ui(settings, wf)}")
         console.print(f"  {_ui(settings, '')[:-1]}  (all runs, retries and histories)")
         # the custom search attributes (workflows/search_attributes.py), for the UI's search box

@@ -11,7 +11,7 @@ from typing import Any, Generic, ParamSpec, Self, TypeVar, overload
 
 import httpx
 
-from ugc_client import campaigns, direct_upload, endpoints
+from ugc_client import campaigns, direct_upload, endpoints, meta
 from ugc_client.plans import Call, Plan, PlanRun, Sleep
 
 P = ParamSpec("P")
@@ -72,6 +72,13 @@ class _Endpoints:
     upload_client_video_direct = Endpoint(direct_upload.upload_client_video_direct)
     upload_video_asset_direct = Endpoint(direct_upload.upload_video_asset_direct)
     abort_upload = Endpoint(direct_upload.abort_upload)
+    # Meta: ad accounts, publishing and insights (ugc_client/meta.py)
+    connect_ad_account = Endpoint(meta.connect_ad_account)
+    list_ad_accounts = Endpoint(meta.list_ad_accounts)
+    get_ad_account = Endpoint(meta.get_ad_account)
+    disconnect_ad_account = Endpoint(meta.disconnect_ad_account)
+    publish_campaign = Endpoint(meta.publish_campaign)
+    sync_insights = Endpoint(meta.sync_insights)
 
     @staticmethod
     def _http_options(base_url: str, token: str | None, timeout: httpx.Timeout | float) -> dict[str, Any]:

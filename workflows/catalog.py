@@ -6,6 +6,7 @@ from workflows.ingest_benchmark import IngestBenchmarkWorkflow
 from workflows.orchestrate_campaigns import OrchestrateCampaignsWorkflow
 from workflows.prepare_clips import PrepareClipsWorkflow
 from workflows.publish_campaign import PublishCampaignWorkflow
+from workflows.sync_insights import SyncInsightsWorkflow
 from workflows.train_rules import TrainRulesWorkflow
 
 ALL_WORKFLOWS: list[type] = [
@@ -15,4 +16,5 @@ ALL_WORKFLOWS: list[type] = [
     OrchestrateCampaignsWorkflow,
     TrainRulesWorkflow,
     PublishCampaignWorkflow,
+    SyncInsightsWorkflow,
 ]

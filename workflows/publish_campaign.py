@@ -60,8 +60,8 @@ class PublishCampaignWorkflow:
     async def run(self, params: PublishCampaignInput) -> PublishCampaignOutput:
         try:
             return await self._publish(params)
-        except ActivityError as failure:
-            cause = failure.cause
+        except (ActivityError, ApplicationError) as failure:
+            cause = failure.cause if isinstance(failure, ActivityError) else failure
             reason = str(cause.message if isinstance(cause, ApplicationError) else failure)
             await workflow.execute_activity_method(
                 MetaRecordsActivities.record_publish_failed,

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+import uuid
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -90,6 +91,8 @@ class MetaClient:
         path: str,
         params: Mapping[str, Any] | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        content: AsyncIterator[bytes] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """One Graph request; a non-2xx answer raises the failure its error code means."""
         wait = self.pacer.delay_s(self.account)
@@ -103,6 +106,10 @@ class MetaClient:
         try:
             if method == "GET":
                 response = await self.http.get(self._url(path), params=form, headers=self._auth)
+            elif content is not None:  # a body streamed as it is read (video chunks)
+                response = await self.http.post(
+                    self._url(path), content=content, headers={**self._auth, **(headers or {})}
+                )
             else:
                 response = await self.http.post(self._url(path), data=form, files=files, headers=self._auth)
         except httpx.TransportError as exc:
@@ -179,6 +186,35 @@ class MetaClient:
             files={"video_file_chunk": ("chunk", chunk, "application/octet-stream")},
         )
         return int(body["start_offset"]), int(body["end_offset"])
+
+    async def stream_video_chunk(
+        self, session_id: str, start_offset: int, size: int, pieces: AsyncIterator[bytes]
+    ) -> tuple[int, int]:
+        """`transfer_video_chunk` with the chunk's bytes streamed from `pieces` (exactly `size` bytes)."""
+        boundary = uuid.uuid4().hex
+        fields = {"upload_phase": "transfer", "upload_session_id": session_id, "start_offset": str(start_offset)}
+        head = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                       for k, v in fields.items())  # fmt: skip
+        head += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="video_file_chunk"; filename="chunk"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        )
+        tail = f"\r\n--{boundary}--\r\n".encode()
+
+        async def body() -> AsyncIterator[bytes]:
+            yield head.encode()
+            sent = 0
+            async for piece in pieces:
+                sent += len(piece)
+                yield piece
+            if sent != size:
+                raise MetaTransient(f"the video source gave {sent} bytes for a {size}-byte chunk")
+            yield tail
+
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}",
+                   "Content-Length": str(len(head.encode()) + size + len(tail))}  # fmt: skip
+        answer = await self.call("POST", f"{self.account}/advideos", content=body(), headers=headers)
+        return int(answer["start_offset"]), int(answer["end_offset"])
 
     async def finish_video_upload(self, session_id: str, title: str) -> None:
         await self.call(

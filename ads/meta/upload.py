@@ -1,22 +1,24 @@
-"""Meta's chunked video upload driven from any byte-range reader (object storage), one chunk ahead at most.
+"""Meta's chunked video upload driven from any byte-range source (object storage), streamed piece by piece.
 
-Memory stays at two chunks whatever the video's size: the one being sent and the next, read while the
-first is in flight (Meta's next offsets almost always continue where the last chunk ended).
+Each chunk Meta asks for goes out as a multipart body assembled on the fly from the source's pieces, so no
+chunk is ever whole in memory. The source is read a bounded number of pieces ahead, and the next chunk
+(Meta's next offsets almost always continue where the last chunk ended) is read while Meta still answers
+for the current one: storage and Meta work at once, with a few MB in memory whatever the video's size.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from ads.meta.client import MetaClient
 
-# (start, end exclusive) -> bytes; a range past the end of the video is clamped (b"" beyond it)
-ReadRange = Callable[[int, int], Coroutine[Any, Any, bytes]]
+# (start, end exclusive) -> the bytes of that range, in pieces of any size
+OpenRange = Callable[[int, int], AsyncIterator[bytes]]
 Progress = Callable[[int, int], Awaitable[None] | None]
+READ_AHEAD_PIECES = 4
 
 
 @dataclass(frozen=True)
@@ -29,28 +31,62 @@ class Cursor:
     end_offset: int
 
 
-async def transfer_all(client: MetaClient, cursor: Cursor, read: ReadRange, progress: Progress) -> Cursor:
+class _ReadAhead:
+    """One range's pieces, read into a bounded queue by a task of its own."""
+
+    def __init__(self, source: AsyncIterator[bytes], start: int, end: int, depth: int):
+        self.start, self.end = start, end
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.task = asyncio.create_task(self._fill(source))
+
+    async def _fill(self, source: AsyncIterator[bytes]) -> None:
+        try:
+            async for piece in source:
+                await self.queue.put(piece)
+        except Exception as exc:  # handed to the reader, who raises it where the upload can see it
+            self.error = exc
+        await self.queue.put(None)
+
+    async def pieces(self) -> AsyncIterator[bytes]:
+        while (piece := await self.queue.get()) is not None:
+            yield piece
+        if self.error is not None:
+            raise self.error
+
+    async def close(self) -> None:
+        self.task.cancel()
+        with contextlib.suppress(BaseException):
+            await self.task
+
+
+async def transfer_all(
+    client: MetaClient, cursor: Cursor, open_range: OpenRange, progress: Progress, total_size: int
+) -> Cursor:
     """Send chunks at the offsets Meta returns until it asks for none (start == end)."""
     start, end = cursor.start_offset, cursor.end_offset
-    ahead: tuple[int, int, asyncio.Task[bytes]] | None = None
+    current: _ReadAhead | None = None
+    upcoming: _ReadAhead | None = None
     try:
         while start < end:
-            if ahead is not None and ahead[0] == start and ahead[1] == end:
-                chunk = await ahead[2]
+            if upcoming is not None and (upcoming.start, upcoming.end) == (start, end):
+                current, upcoming = upcoming, None
             else:
-                if ahead is not None:
-                    ahead[2].cancel()
-                chunk = await read(start, end)
-            size = end - start
-            ahead = (end, end + size, asyncio.create_task(read(end, end + size))) if size > 0 else None
-            start, end = await client.transfer_video_chunk(cursor.session_id, start, chunk)
-            del chunk
+                if upcoming is not None:
+                    await upcoming.close()
+                    upcoming = None
+                current = _ReadAhead(open_range(start, end), start, end, READ_AHEAD_PIECES)
+            guess = (end, min(end + (end - start), total_size))
+            if guess[0] < guess[1]:
+                upcoming = _ReadAhead(open_range(*guess), *guess, READ_AHEAD_PIECES)
+            start, end = await client.stream_video_chunk(cursor.session_id, start, end - start, current.pieces())
+            await current.close()
+            current = None
             done = progress(start, end)
             if done is not None:
                 await done
     finally:
-        if ahead is not None:
-            ahead[2].cancel()
-            with contextlib.suppress(BaseException):
-                await ahead[2]
+        for reader in (current, upcoming):
+            if reader is not None:
+                await reader.close()
     return Cursor(cursor.session_id, cursor.video_id, start, end)

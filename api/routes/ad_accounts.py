@@ -5,16 +5,21 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from ads.tokens import TokenBox
 from api.auth import User
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound, ServiceUnavailable
+from api.routes.workflows import WorkflowRunning, workflow_url
+from api.services.meta_sync import drop_account_schedule, ensure_account_schedule, sync_input
 from models.schemas.ad_accounts import AdAccountConnect, AdAccountOut
 from models.tables import AdAccount
 from models.upsert import upsert_row
 from settings import Settings
+from workflows.queues import TASK_QUEUE_MAIN
+from workflows.sync_insights import SyncInsightsWorkflow
 
 router = APIRouter(prefix="/api/v1/ad-accounts", tags=["ad accounts"])
 
@@ -37,7 +42,7 @@ async def owned_account(session: SessionDep, account_id: uuid.UUID, user: User) 
     "", status_code=201, response_model=AdAccountOut, summary="Connect a Meta ad account (or refresh its token)"
 )
 async def connect(
-    body: AdAccountConnect, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    body: AdAccountConnect, user: CurrentUser, session: SessionDep, settings: SettingsDep, temporal: TemporalDep
 ) -> AdAccountOut:
     sealed = token_box(settings).seal(body.access_token.get_secret_value())
     existing = await session.scalar(
@@ -60,6 +65,8 @@ async def connect(
         .execution_options(populate_existing=True)
     )
     assert account is not None
+    await session.commit()
+    await ensure_account_schedule(temporal, settings, account.id)
     return AdAccountOut.model_validate(account)
 
 
@@ -79,9 +86,33 @@ async def show(account_id: uuid.UUID, user: CurrentUser, session: SessionDep) ->
 
 
 @router.delete("/{account_id}", status_code=204, response_class=Response, summary="Disconnect: the token is erased")
-async def disconnect(account_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
+async def disconnect(account_id: uuid.UUID, user: CurrentUser, session: SessionDep, temporal: TemporalDep) -> Response:
     account = await owned_account(session, account_id, user)
     account.token_ciphertext = None
     account.status = "disconnected"
     account.status_reason = "disconnected by its owner"
+    await session.commit()
+    await drop_account_schedule(temporal, account.id)
     return Response(status_code=204)
+
+
+@router.post(
+    "/{account_id}/sync",
+    status_code=202,
+    response_model=WorkflowRunning,
+    summary="Sync an account's Meta insights now (admin; also runs on the account's schedule)",
+)
+async def sync_now(
+    account_id: uuid.UUID, admin: AdminUser, session: SessionDep, settings: SettingsDep, temporal: TemporalDep
+) -> JSONResponse:
+    account = await owned_account(session, account_id, admin)
+    handle = await temporal.start_workflow(
+        SyncInsightsWorkflow.run,
+        sync_input(settings, account.id),
+        id=f"sync-insights-{account.id}-manual-{uuid.uuid4().hex[:12]}",
+        task_queue=TASK_QUEUE_MAIN,
+        memo={"owner_id": admin.id, "ad_account_id": str(account.id)},
+    )
+    url = workflow_url(handle.id)
+    body = WorkflowRunning(workflow_id=handle.id, status_url=url)
+    return JSONResponse(body.model_dump(), status_code=202, headers={"Location": url})

@@ -140,3 +140,127 @@ class PublishCampaignOutput(BaseModel):
     status: str
     ids: dict[str, str]
     created: list[str] = Field(default_factory=list, description="objects this run made (the rest were found)")
+
+
+class BudgetPolicy(BaseModel):
+    """How budgets follow the evidence after a sync (from settings when the sync was scheduled)."""
+
+    min_share: float = 0.1
+    change_threshold: float = 0.05
+    changes_per_hour: int = 4
+    half_life_days: float = 180.0
+
+
+class SyncInsightsInput(BaseModel):
+    ad_account_id: uuid.UUID
+    lookback_days: int = 28
+    poll_seconds: float = 5.0
+    page_size: int = 100
+    frames_bucket: str = "client-assets"
+    vision_backend: str = "local"
+    analysis: dict[str, Any] = Field(
+        default_factory=dict, description="AnalysisOptions, as a creative's workflow takes"
+    )
+    budget: BudgetPolicy | None = Field(default_factory=BudgetPolicy, description="None: leave budgets alone")
+
+
+class StartInsightsInput(BaseModel):
+    ad_account_id: uuid.UUID
+    since: str
+    until: str
+
+
+class ReportStatusInput(BaseModel):
+    ad_account_id: uuid.UUID
+    report_run_id: str
+
+
+class ReportState(BaseModel):
+    status: str
+    percent: int
+    done: bool
+    failed: bool
+
+
+class SyncPageInput(BaseModel):
+    ad_account_id: uuid.UUID
+    report_run_id: str
+    after: str | None = None
+    page_size: int = 100
+
+
+class CreativeConversions(BaseModel):
+    creative_id: uuid.UUID
+    conversions: int
+    video_key: str
+
+
+class SyncPageOutput(BaseModel):
+    next_after: str | None
+    rows: int
+    days_changed: int
+    campaign_ids: list[uuid.UUID] = Field(default_factory=list)
+    creatives: list[CreativeConversions] = Field(default_factory=list)
+
+
+class NotifyCreativesInput(BaseModel):
+    creatives: list[CreativeConversions]
+    frames_bucket: str
+    vision_backend: str
+    analysis: dict[str, Any]
+
+
+class FinishSyncInput(BaseModel):
+    ad_account_id: uuid.UUID
+    report_run_id: str
+    rows: int
+    days_changed: int
+
+
+class PlanBudgetsInput(BaseModel):
+    ad_account_id: uuid.UUID
+    policy: BudgetPolicy
+    seed: int
+
+
+class BudgetMove(BaseModel):
+    campaign_id: uuid.UUID
+    video_asset_id: uuid.UUID
+    adset_id: str
+    before_cents: int
+    after_cents: int
+    probability_best: float
+
+
+class ApplyBudgetInput(BaseModel):
+    ad_account_id: uuid.UUID
+    move: BudgetMove
+    request_id: str
+
+
+class SyncInsightsOutput(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ad_account_id": "5b0f6a1e-2c3d-4e5f-8a9b-0c1d2e3f4a5b",
+                    "report_run_id": "23850000000042",
+                    "since": "2026-11-03",
+                    "until": "2026-12-01",
+                    "rows": 12,
+                    "days_changed": 3,
+                    "campaigns": 2,
+                    "budgets": [],
+                }
+            ]
+        }
+    )
+
+    ad_account_id: uuid.UUID
+    report_run_id: str
+    since: str
+    until: str
+    rows: int
+    days_changed: int
+    campaigns: int
+    budgets: list[BudgetMove] = Field(default_factory=list, description="budget moves pushed to Meta")

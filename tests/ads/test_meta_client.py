@@ -42,11 +42,12 @@ async def upload(meta: MetaClient, data: bytes, title: str) -> str:
     session = await meta.start_video_upload(len(data))
     cursor = Cursor(session.session_id, session.video_id, session.start_offset, session.end_offset)
 
-    async def read(start: int, end: int) -> bytes:
-        return data[start:end]
+    async def read(start: int, end: int) -> AsyncIterator[bytes]:
+        for offset in range(start, end, 50_000):  # pieces unrelated to the chunk size
+            yield data[offset : min(offset + 50_000, end)]
 
     seen: list[int] = []
-    done = await transfer_all(meta, cursor, read, lambda start, end: seen.append(start))
+    done = await transfer_all(meta, cursor, read, lambda start, end: seen.append(start), len(data))
     assert done.start_offset == done.end_offset == len(data) and len(seen) >= 3
     await meta.finish_video_upload(session.session_id, title)
     return session.video_id

@@ -25,12 +25,14 @@ REPO = Path(__file__).resolve().parents[2]
 def up_env(data_dir: Path) -> tuple[dict[str, str], str]:
     """The environment for a `ugc up` of its own (no configured services) and its API's URL."""
     api_port = free_port()
+    configured = ("DATABASE_URL", "TEMPORAL_", "R2_", "JWT_", "META_")
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "TEMPORAL_", "R2_", "JWT_"))},
+        **{k: v for k, v in os.environ.items() if not k.startswith(configured)},
         "DATA_DIR": str(data_dir),
         "API_PORT": str(api_port),
         "TEMPORAL_PORT": str(free_port()),
         "TEMPORAL_UI_PORT": str(free_port()),
+        "META_FAKE_PORT": str(free_port()),
         "S3_PORT": str(s3_port_below_ephemeral()),
         "API_METRICS_PORT": str(free_port()),
         "WORKER_METRICS_PORT": str(free_port()),
