@@ -23,8 +23,8 @@ from models.schemas.meta import DEFAULT_TARGETING, PublishCampaignInput
 from settings import Settings
 from storage.objects import ObjectRef
 from tests.e2e.meta_helpers import MetaClientUser, draft_campaigns
-from tests.e2e.test_media_faults import _namespace
 from tests.support.fake_meta import FakeMeta
+from tests.support.namespaces import new_namespace
 from workflows.publish_campaign import PublishCampaignWorkflow, publish_workflow_id
 from workflows.queues import TASK_QUEUE_MAIN
 
@@ -72,7 +72,7 @@ async def test_a_worker_killed_mid_upload_leaves_one_video_and_one_of_each_objec
     await s3.put_object(Bucket=ref.bucket, Key=ref.key, Body=data)
 
     namespace = f"meta-kill-{uuid.uuid4().hex[:8]}"
-    await _namespace(stack_settings, namespace)
+    await new_namespace(stack_settings, namespace)
     env, log = worker_env(stack_settings, namespace), tmp_path / "worker.log"
     first = start_worker(env, log)
     second = None
