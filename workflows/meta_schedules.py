@@ -14,6 +14,7 @@ from temporalio.client import (
     SchedulePolicy,
     ScheduleSpec,
 )
+from temporalio.common import TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.schemas.meta import SyncInsightsInput
@@ -21,13 +22,15 @@ from workflows.queues import TASK_QUEUE_MAIN
 from workflows.sync_insights import SyncInsightsWorkflow, sync_schedule_id
 
 
-async def ensure_sync_schedule(client: Client, params: SyncInsightsInput, every: timedelta) -> bool:
+async def ensure_sync_schedule(
+    client: Client, params: SyncInsightsInput, every: timedelta, attributes: TypedSearchAttributes | None = None
+) -> bool:
     """Create the account's schedule (True); an existing one is kept as operators may have tuned it (False)."""
     account = params.ad_account_id
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
             SyncInsightsWorkflow.run, params, id=f"sync-insights-{account}", task_queue=TASK_QUEUE_MAIN,
-            memo={"ad_account_id": str(account)},
+            memo={"ad_account_id": str(account)}, typed_search_attributes=attributes or TypedSearchAttributes.empty,
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         # a sync still running when the next is due: skip it, the next one asks for the same days again

@@ -13,7 +13,7 @@ from api.auth import User
 from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound, ServiceUnavailable
 from api.routes.workflows import WorkflowRunning, workflow_url
-from api.services.meta_sync import drop_account_schedule, ensure_account_schedule, sync_input
+from api.services.meta_sync import drop_account_schedule, ensure_account_schedule, sync_attributes, sync_input
 from models.schemas.ad_accounts import AdAccountConnect, AdAccountOut
 from models.tables import AdAccount
 from models.upsert import upsert_row
@@ -66,7 +66,7 @@ async def connect(
     )
     assert account is not None
     await session.commit()
-    await ensure_account_schedule(temporal, settings, account.id)
+    await ensure_account_schedule(temporal, settings, account.id, sync_attributes(account.owner_id, account.account_id))
     return AdAccountOut.model_validate(account)
 
 
@@ -112,6 +112,7 @@ async def sync_now(
         id=f"sync-insights-{account.id}-manual-{uuid.uuid4().hex[:12]}",
         task_queue=TASK_QUEUE_MAIN,
         memo={"owner_id": admin.id, "ad_account_id": str(account.id)},
+        search_attributes=sync_attributes(account.owner_id, account.account_id),
     )
     url = workflow_url(handle.id)
     body = WorkflowRunning(workflow_id=handle.id, status_url=url)

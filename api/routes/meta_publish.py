@@ -14,8 +14,10 @@ from api.routes.ad_accounts import owned_account
 from api.routes.workflows import WorkflowRunning, workflow_url
 from models.schemas.meta import PublishCampaignInput, PublishRequest
 from models.tables import Campaign, VideoAsset
+from workflows import search_attributes as sa
 from workflows.publish_campaign import PublishCampaignWorkflow, publish_workflow_id
 from workflows.queues import TASK_QUEUE_MAIN
+from workflows.search_attributes import search_attributes
 
 router = APIRouter(tags=["meta"])
 
@@ -79,5 +81,9 @@ async def publish(
         task_queue=TASK_QUEUE_MAIN,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         memo={"owner_id": asset.owner_id, "campaign_id": str(campaign.id), "ad_account_id": str(account.id)},
-    )
+        search_attributes=search_attributes({
+            sa.OWNER: asset.owner_id, sa.VIDEO_ASSET_ID: asset.id, sa.PRODUCT_CATEGORY: asset.product_category,
+            sa.PLATFORM: [campaign.platform], sa.AD_ACCOUNT: account.account_id,
+        }),
+    )  # fmt: skip
     return running(handle.id)

@@ -6,11 +6,14 @@ import uuid
 from datetime import timedelta
 
 from temporalio.client import Client
+from temporalio.common import TypedSearchAttributes
 
 from api.analysis import analysis_options
 from models.schemas.meta import BudgetPolicy, SyncInsightsInput
 from settings import Settings
+from workflows import search_attributes as sa
 from workflows.meta_schedules import drop_sync_schedule, ensure_sync_schedule
+from workflows.search_attributes import search_attributes
 
 
 def sync_input(settings: Settings, ad_account_id: uuid.UUID) -> SyncInsightsInput:
@@ -30,9 +33,16 @@ def sync_input(settings: Settings, ad_account_id: uuid.UUID) -> SyncInsightsInpu
     )
 
 
-async def ensure_account_schedule(client: Client, settings: Settings, ad_account_id: uuid.UUID) -> bool:
+def sync_attributes(owner_id: str, meta_account_id: str) -> TypedSearchAttributes:
+    """What an operator finds an account's syncs by: the client and the Meta ad account (act_...)."""
+    return search_attributes({sa.OWNER: owner_id, sa.AD_ACCOUNT: meta_account_id})
+
+
+async def ensure_account_schedule(
+    client: Client, settings: Settings, ad_account_id: uuid.UUID, attributes: TypedSearchAttributes | None = None
+) -> bool:
     every = timedelta(minutes=settings.meta_sync_interval_minutes)
-    return await ensure_sync_schedule(client, sync_input(settings, ad_account_id), every)
+    return await ensure_sync_schedule(client, sync_input(settings, ad_account_id), every, attributes)
 
 
 async def drop_account_schedule(client: Client, ad_account_id: uuid.UUID) -> None:

@@ -14,6 +14,7 @@ from models.tables import Campaign, SocialSyncLedger
 from settings import Settings
 from tests.e2e.meta_helpers import MetaClientUser, draft_campaigns, outcome, publish
 from tests.support.fake_meta import FakeMeta
+from tests.support.visibility import listed
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -71,6 +72,9 @@ async def test_publish_makes_each_object_once_paused_and_records_them(
     shown = (await api.get(f"/campaigns/{campaign_id}", headers=user.headers)).json()
     assert shown["external_ids"]["meta_ad_id"] == ad["id"] and shown["status"] == "published"
     assert (await publish(api, user, campaign_id)).status_code == 409  # already published
+    # an operator finds the run by the client and by the Meta ad account (the search attributes set at start)
+    query = f'UgcOwner = "{user.owner}" AND UgcAdAccount = "{user.act}"'
+    assert await listed(temporal, query, 1) == [f"publish-{campaign_id}"]
 
 
 async def test_lost_answers_at_every_step_leave_exactly_one_object_of_each_kind(

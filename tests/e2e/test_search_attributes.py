@@ -3,7 +3,6 @@ inherited by child workflows (the Temporal UI and `temporal workflow list --quer
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from devstack.samples import make_test_video
 from models.tables import VideoAsset
 from settings import Settings
 from tests.conftest import bearer
+from tests.support.visibility import listed
 from workflows.search_attributes import ALL_KEYS, register_search_attributes
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -33,25 +33,14 @@ CLIP = {
 }
 
 
-async def _listed(temporal: Client, query: str, expected: int) -> list[str]:
-    """Workflow ids matching the query, once visibility (eventually consistent) has `expected` of them."""
-    ids: list[str] = []
-    for _ in range(100):
-        ids = [execution.id async for execution in temporal.list_workflows(query)]
-        if len(ids) >= expected:
-            break
-        await asyncio.sleep(0.1)
-    return sorted(ids)
-
-
 async def test_the_dev_server_knows_every_attribute(temporal: Client) -> None:
     assert await register_search_attributes(temporal) == []  # `ugc temporal-setup` on it adds nothing
     from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
-    listed = await temporal.operator_service.list_search_attributes(
+    registered = await temporal.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=temporal.namespace)
     )
-    assert {key.name for key in ALL_KEYS} <= set(listed.custom_attributes)
+    assert {key.name for key in ALL_KEYS} <= set(registered.custom_attributes)
 
 
 async def test_orchestrations_are_found_by_owner_asset_and_platform(
@@ -70,14 +59,14 @@ async def test_orchestrations_are_found_by_owner_asset_and_platform(
         response = await api.post("/campaigns/orchestrate", headers=bearer(token), json=body)
         assert response.status_code == 200, response.text
 
-    everything = await _listed(temporal, f'UgcOwner = "{owner}"', 2)
+    everything = await listed(temporal, f'UgcOwner = "{owner}"', 2)
     assert len(everything) == 2
-    tiktok = await _listed(temporal, f'UgcOwner = "{owner}" AND UgcPlatform = "tiktok"', 1)
+    tiktok = await listed(temporal, f'UgcOwner = "{owner}" AND UgcPlatform = "tiktok"', 1)
     assert len(tiktok) == 1
     by_asset = f'UgcVideoAssetId = "{asset_id}" AND UgcProductCategory = "sa-skincare"'
     by_asset += ' AND ExecutionStatus = "Completed"'
-    assert await _listed(temporal, by_asset, 2) == everything
-    assert await _listed(temporal, 'UgcOwner = "nobody-at-all"', 0) == []
+    assert await listed(temporal, by_asset, 2) == everything
+    assert await listed(temporal, 'UgcOwner = "nobody-at-all"', 0) == []
 
 
 async def test_a_benchmark_analysis_inherits_the_ingest_attributes(
@@ -105,7 +94,7 @@ async def test_a_benchmark_analysis_inherits_the_ingest_attributes(
     await temporal.get_workflow_handle(started["workflow_id"]).result()
 
     query = f'UgcProductCategory = "{category}" AND UgcPlatform = "instagram"'
-    found = await _listed(temporal, query, 2)
+    found = await listed(temporal, query, 2)
     assert found == sorted([started["workflow_id"], f"creative-{started['creative_id']}"])
     analysis = f'UgcCreativeId = "{started["creative_id"]}" AND UgcTrigger = "benchmark" AND UgcOwner = "admin-1"'
-    assert await _listed(temporal, analysis, 1) == [f"creative-{started['creative_id']}"]
+    assert await listed(temporal, analysis, 1) == [f"creative-{started['creative_id']}"]
