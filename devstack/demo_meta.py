@@ -36,24 +36,26 @@ def _budgets(client: UgcClient, campaign_ids: Sequence[uuid.UUID]) -> dict[uuid.
 def run_meta_demo(
     settings: Settings, owner: UgcClient, admin: UgcClient, campaign_ids: Sequence[uuid.UUID]
 ) -> list[str]:
-    """Publish the drafts ACTIVE to the local fake, run simulated days, print the budget before and after."""
+    """Publish the drafts (paused) to the local fake, switch them on there, run simulated days, show budgets."""
     fake = fake_meta_url(settings)
     if fake is None:
         console.print("META_GRAPH_URL points at the real Graph API: the demo publishes only to the local fake")
         return []
-    account = owner.connect_ad_account(f"act_{uuid.uuid4().int % 10**12}", "1029384756", f"demo-{uuid.uuid4().hex}")
+    token = f"demo-{uuid.uuid4().hex}"
+    account = owner.connect_ad_account(f"act_{uuid.uuid4().int % 10**12}", "1029384756", token)
     console.print(f"connected ad account {account.account_id} (token stored encrypted, never shown again)")
     workflows = []
     table = Table("platform", "campaign", "ad set", "ad", "status")
     for campaign_id in campaign_ids:
-        # ACTIVE only because this is the local fake: delivery is simulated for active ads alone
-        published = owner.publish_campaign(campaign_id, account.id, link="https://shop.example.com/serum",
-                                           message="Glow in 7 days", status="ACTIVE")  # fmt: skip
+        published = owner.publish_campaign(
+            campaign_id, account.id, link="https://shop.example.com/serum", message="Glow in 7 days"
+        )  # PAUSED: the default, as for any client
         workflows.append(f"publish-{campaign_id}")
         c = owner.get_campaign(campaign_id)
         table.add_row(c.platform, published.ids["meta_campaign_id"], published.ids["meta_adset_id"],
                       published.ids["meta_ad_id"], published.status)  # fmt: skip
     console.print(table)
+    _switch_on(settings, fake, token, [owner.get_campaign(c).external_ids for c in campaign_ids])
     before = _budgets(owner, campaign_ids)
     for day in range(1, SIMULATED_DAYS + 1):
         httpx.post(f"{fake}/__fake/advance", json={"days": 1}, timeout=30).raise_for_status()
@@ -70,3 +72,12 @@ def run_meta_demo(
     console.print(table)
     console.print("the budget follows P(best): each push is a `budget_allocated` ledger event (before/after)")
     return [*workflows, f"meta-sync-{account.id} (schedule: Schedules tab)"]
+
+
+def _switch_on(settings: Settings, fake: str, token: str, published: Sequence[dict[str, str]]) -> None:
+    """What a marketer does in Ads Manager after reviewing the paused ads: set them ACTIVE (here on the fake)."""
+    for ids in published:
+        for kind in ("meta_campaign_id", "meta_adset_id", "meta_ad_id"):
+            url = f"{fake}/{settings.meta_graph_version}/{ids[kind]}"
+            httpx.post(url, data={"status": "ACTIVE", "access_token": token}, timeout=30).raise_for_status()
+    console.print("reviewed and switched on in Ads Manager (here: the fake's Graph API); delivery starts")
