@@ -63,6 +63,7 @@ def outage_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Dev
         data_dir=tmp_path_factory.mktemp("outage-stack"),
         temporal_port=free_port(),
         temporal_ui_port=free_port(),
+        meta_fake_port=free_port(),  # a `make run` on this machine holds the default
         # below the ephemeral range, so the restarted SeaweedFS finds its ports still free
         s3_port=s3_port_below_ephemeral(),
         jwt_secret=secrets.token_urlsafe(48),

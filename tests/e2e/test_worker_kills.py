@@ -45,6 +45,7 @@ def kill_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevSt
     root = tmp_path_factory.mktemp("kill-stack")
     base = Settings(
         _env_file=None, data_dir=root / "data", temporal_port=free_port(), temporal_ui_port=free_port(),
+        meta_fake_port=free_port(),
         s3_port=s3_port_below_ephemeral(), jwt_secret=secrets.token_urlsafe(48), jwt_audience=TEST_JWT_AUDIENCE,
         jwt_issuer=TEST_JWT_ISSUER, anthropic_api_key="fake-key", vision_backend="anthropic",
     )  # fmt: skip
