@@ -145,7 +145,7 @@ def _print_banner(settings: Settings, api_url: str, headless: bool, logs: Path) 
         f"Temporal UI   {ui}",
         f"Logs          {logs}",
         *_metrics_lines(settings),
-        f"Meta Graph    {settings.meta_graph_url or '(local fake, started with the stack)'}",
+        f"Meta Graph    {settings.meta_graph_url or f'http://127.0.0.1:{settings.meta_fake_port} (local fake)'}",
         "",
         "admin token:  ugc token --sub me --admin",
         "Ctrl-C stops everything.",
