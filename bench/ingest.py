@@ -32,7 +32,7 @@ from rich.console import Console
 from rich.table import Table
 from temporalio.client import Client
 
-from bench.stack import child_env, full_stack
+from bench.stack import activity_timing, child_env, full_stack
 from clients import TASK_QUEUE_MAIN, connect_temporal, s3_client
 from devstack.process import log_tail
 from devstack.samples import ffmpeg_exe
@@ -154,22 +154,7 @@ async def ingest(client: Client, settings: Settings, url: str) -> dict[str, floa
         id=ingest_workflow_id(creative_id), task_queue=TASK_QUEUE_MAIN,
     )  # fmt: skip
     await handle.result()
-    times: dict[str, float] = {"fetch_attempt": 0}
-    fetch_id = -1
-    async for event in handle.fetch_history_events():
-        stamp = event.event_time.ToNanoseconds() / 1e9
-        if event.HasField("workflow_execution_started_event_attributes"):
-            times["workflow_start"] = stamp
-        elif event.HasField("workflow_execution_completed_event_attributes"):
-            times["workflow_end"] = stamp
-        elif event.activity_task_scheduled_event_attributes.activity_type.name == "fetch_video":
-            fetch_id = event.event_id
-        elif event.activity_task_started_event_attributes.scheduled_event_id == fetch_id:
-            times["fetch_start"] = stamp
-            times["fetch_attempt"] = event.activity_task_started_event_attributes.attempt
-        elif event.activity_task_completed_event_attributes.scheduled_event_id == fetch_id:
-            times["fetch_end"] = stamp
-    return times
+    return await activity_timing(handle, "fetch_video", "fetch")
 
 
 async def run(settings: Settings, clip: Path, video: Path, url: str, workdir: Path, rounds: int) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from rich.table import Table
 
 from ads.tokens import TokenBox
 from bench.ingest import MB, RssSampler, make_video, spawn
-from bench.stack import child_env, full_stack
+from bench.stack import activity_timing, child_env, full_stack
 from clients import TASK_QUEUE_MAIN, connect_temporal, s3_client
 from devstack.process import log_tail
 from models.db import make_engine, make_sessionmaker
@@ -121,22 +121,7 @@ async def publish(settings: Settings, account_id: uuid.UUID, clip_key: str) -> d
         task_queue=TASK_QUEUE_MAIN,
     )
     await handle.result()
-    times: dict[str, float] = {"upload_attempt": 0}
-    upload_id = -1
-    async for event in handle.fetch_history_events():
-        stamp = event.event_time.ToNanoseconds() / 1e9
-        if event.HasField("workflow_execution_started_event_attributes"):
-            times["workflow_start"] = stamp
-        elif event.HasField("workflow_execution_completed_event_attributes"):
-            times["workflow_end"] = stamp
-        elif event.activity_task_scheduled_event_attributes.activity_type.name == "upload_video":
-            upload_id = event.event_id
-        elif event.activity_task_started_event_attributes.scheduled_event_id == upload_id:
-            times["upload_start"] = stamp
-            times["upload_attempt"] = event.activity_task_started_event_attributes.attempt
-        elif event.activity_task_completed_event_attributes.scheduled_event_id == upload_id:
-            times["upload_end"] = stamp
-    return times
+    return await activity_timing(handle, "upload_video", "upload")
 
 
 def baseline(env: dict[str, str], workdir: Path, video: Path, graph_url: str) -> dict[str, float]:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from devstack import DevStack
 from devstack.process import free_port
@@ -47,3 +48,23 @@ def child_env(settings: Settings) -> dict[str, str]:
             "PYTHONPATH": str(ROOT),
         }
     )
+
+
+async def activity_timing(handle: Any, activity: str, prefix: str) -> dict[str, float]:
+    """From a finished workflow's history: its start and end, and `prefix`_start/_end/_attempt of `activity`."""
+    times: dict[str, float] = {f"{prefix}_attempt": 0}
+    scheduled_id = -1
+    async for event in handle.fetch_history_events():
+        stamp = event.event_time.ToNanoseconds() / 1e9
+        if event.HasField("workflow_execution_started_event_attributes"):
+            times["workflow_start"] = stamp
+        elif event.HasField("workflow_execution_completed_event_attributes"):
+            times["workflow_end"] = stamp
+        elif event.activity_task_scheduled_event_attributes.activity_type.name == activity:
+            scheduled_id = event.event_id
+        elif event.activity_task_started_event_attributes.scheduled_event_id == scheduled_id:
+            times[f"{prefix}_start"] = stamp
+            times[f"{prefix}_attempt"] = event.activity_task_started_event_attributes.attempt
+        elif event.activity_task_completed_event_attributes.scheduled_event_id == scheduled_id:
+            times[f"{prefix}_end"] = stamp
+    return times

@@ -22,20 +22,11 @@ from models.schemas.campaigns import CreateCampaignInput, PlatformDecision, Scor
 from models.tables import BestClipDecision, Campaign, Clip, PatternPerformance, SocialSyncLedger, VideoAsset
 from settings import Settings
 from tests.conftest import bearer
+from tests.support.clip_features import VERTICAL_12S
 from workflows.catalog import ALL_WORKFLOWS
 
 pytestmark = pytest.mark.usefixtures("worker")
 
-VERTICAL_12S = {
-    "duration_s": 12,
-    "width": 1080,
-    "height": 1920,
-    "has_audio": True,
-    "cuts_per_5s": 3.5,
-    "dynamic_start": True,
-    "face_in_first_seconds": True,
-    "loudness_lufs": -14,
-}
 WIDE_70S = {
     "duration_s": 70,
     "width": 1920,

@@ -16,21 +16,11 @@ from devstack.samples import make_test_video
 from models.tables import VideoAsset
 from settings import Settings
 from tests.conftest import bearer
+from tests.support.clip_features import VERTICAL_12S
 from tests.support.visibility import listed
 from workflows.search_attributes import ALL_KEYS, register_search_attributes
 
 pytestmark = pytest.mark.usefixtures("worker")
-
-CLIP = {
-    "duration_s": 12,
-    "width": 1080,
-    "height": 1920,
-    "has_audio": True,
-    "cuts_per_5s": 3.5,
-    "dynamic_start": True,
-    "face_in_first_seconds": True,
-    "loudness_lufs": -14,
-}
 
 
 async def test_the_dev_server_knows_every_attribute(temporal: Client) -> None:
@@ -51,7 +41,7 @@ async def test_orchestrations_are_found_by_owner_asset_and_platform(
     asset_id = uuid.uuid4()
     async with db.begin() as session:
         session.add(VideoAsset(id=asset_id, owner_id=owner, name="a", product_category="sa-skincare", status="ready"))
-    clips = [{"start_s": 0, "end_s": 12, "features": CLIP}]
+    clips = [{"start_s": 0, "end_s": 12, "features": VERTICAL_12S}]
     registered = await api.post(f"/api/v1/video-assets/{asset_id}/clips", headers=bearer(token), json=clips)
     assert registered.status_code == 201, registered.text
     for platforms in (["tiktok", "instagram"], ["youtube"]):

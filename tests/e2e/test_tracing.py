@@ -21,19 +21,9 @@ from models.tables import VideoAsset
 from settings import Settings
 from telemetry.tracing import tracing_active
 from tests.conftest import bearer
+from tests.support.clip_features import VERTICAL_12S
 
 pytestmark = pytest.mark.usefixtures("worker")
-
-CLIP = {
-    "duration_s": 12,
-    "width": 1080,
-    "height": 1920,
-    "has_audio": True,
-    "cuts_per_5s": 3.5,
-    "dynamic_start": True,
-    "face_in_first_seconds": True,
-    "loudness_lufs": -14,
-}
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +61,7 @@ async def test_a_request_its_workflow_and_activities_share_one_trace(
     asset_id = uuid.uuid4()
     async with db.begin() as session:
         session.add(VideoAsset(id=asset_id, owner_id=owner, name="a", product_category="traced", status="ready"))
-    clips = [{"start_s": 0, "end_s": 12, "features": CLIP}]
+    clips = [{"start_s": 0, "end_s": 12, "features": VERTICAL_12S}]
     registered = await traced_api.post(f"/api/v1/video-assets/{asset_id}/clips", headers=bearer(token), json=clips)
     assert registered.status_code == 201
     spans.clear()
