@@ -44,14 +44,15 @@ class ClipMediaActivities:
         """Hard cuts of the whole video; in the same decode, a horizontal source's 9:16 crop for its clips."""
         from media.clip_candidates import plan_candidates
         from media.clipping import loudness_blocks
+        from media.face_frames import FaceFrames
         from media.shot_pass import loudness_source, shot_pass
 
         url = await self._url(params.video_key)
         async with heartbeating("finding shots") as work:
             with tempfile.TemporaryDirectory(prefix="ugc-shots-") as workdir:
-                crop = Path(workdir) / "vertical.mp4"
+                crop, faces = Path(workdir) / "vertical.mp4", FaceFrames()
                 shots = await in_thread(work, shot_pass, url, crop, CLIP_MAX_EDGE, work.beat,
-                                        limits=self.limits, should_stop=work.should_stop)  # fmt: skip
+                                        limits=self.limits, should_stop=work.should_stop, faces=faces)  # fmt: skip
                 # the loudness scan runs while the crop uploads
                 work.beat("measuring loudness and storing the crop")
                 scan = loudness_source(shots, crop, url)
@@ -66,6 +67,9 @@ class ClipMediaActivities:
             if params.max_candidates is not None:
                 work.beat("choosing the candidate clips")
                 plans = await in_thread(work, plan_candidates, shots, params.max_candidates, CLIP_MAX_EDGE)
+                work.beat("looking for faces where the candidates open")
+                openings = [(p.start_s, p.vertical_crop) for p in plans]
+                shots.faces = await in_thread(work, faces.faces, openings)
                 candidates = [CandidateClip(start_s=p.start_s, end_s=p.end_s, vertical_crop=p.vertical_crop,
                                             reason=p.reason) for p in plans]  # fmt: skip
             # written last: its presence says the crop it names is complete
@@ -115,7 +119,8 @@ class ClipMediaActivities:
                 if samples is not None:
                     face_key = (params.video_key, params.start_s, params.vertical_crop)
                     blocks = shots.loudness_blocks
-                    features = await in_thread(work, span_features, path, samples, blocks, span, face_key)
+                    seen = shots.face_at(params.start_s, params.vertical_crop)
+                    features = await in_thread(work, span_features, path, samples, blocks, span, face_key, seen)
                 else:  # a crop FFmpeg refused in the pass left no 9:16 samples: the clip itself is measured
                     features = await in_thread(work, clip_features, path, heartbeat=work.beat, should_stop=stop)
                 work.beat("storing the clip")

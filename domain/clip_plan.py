@@ -213,6 +213,15 @@ class ShotPass(BaseModel):
     has_audio: bool = False
     audio_is_aac: bool = False  # copied, not re-encoded, into the clips
     loudness_blocks: list[tuple[float, float]] | None = None  # (block end s, momentary LUFS); None: no audio
+    # (start, vertical, a face at 0.5 or 1.5 s) for the planned candidates' openings, seen in the pass's frames
+    faces: list[tuple[float, bool, bool]] = []
+
+    def face_at(self, start_s: float, vertical: bool) -> bool | None:
+        """Whether a clip opening at start_s in that framing shows a face early; None when the pass did not look."""
+        for start, framing, face in self.faces:
+            if framing == vertical and abs(start - start_s) <= TIME_EPS_S:
+                return face
+        return None
 
 
 class CopyPlan(NamedTuple):

@@ -24,15 +24,18 @@ def span_features(
     blocks: Any,
     span: tuple[float, float],
     face_key: tuple[str, float, bool] | None = None,
+    seen_face: bool | None = None,
 ) -> ClipFeatures:
-    """A clip's features from its file's size and length and the source's samples and loudness over its span."""
+    """A clip's features from its file's size and length and the source's samples and loudness over its span;
+    the face check's answer from the pass (`seen_face`), else from the clip's own first seconds."""
     with av.open(str(path), timeout=OPEN_TIMEOUT_S) as container:
         video, has_audio = container.streams.video[0], bool(container.streams.audio)
         duration = float(video.duration * video.time_base) if video.duration and video.time_base else 0.0
         width, height = video.codec_context.width, video.codec_context.height
     start, end = span[0], min(span[1], span[0] + duration)
     # a clip under 1.6 s looks at other instants than a longer one from the same start
-    face = _face(path, face_key if duration >= max(FACE_INSTANTS_S) + 0.1 else None)
+    long_enough = duration >= max(FACE_INSTANTS_S) + 0.1
+    face = seen_face if long_enough and seen_face is not None else _face(path, face_key if long_enough else None)
     return estimate_features(samples, blocks, (start, end), (width, height), has_audio, face)
 
 

@@ -17,7 +17,14 @@ import ffmpeg as ffmpeg_python
 
 from domain.clip_plan import TIME_EPS_S, span_loudness
 from domain.rules import ClipFeatures
-from media.faces import FaceDetectorUnavailable, detect_faces, face_detector_available
+from media.faces import (
+    FACE_FRAME_MAX_EDGE,
+    FACE_INSTANTS_S,
+    FACE_JPEG_QUALITY,
+    FaceDetectorUnavailable,
+    detect_faces,
+    face_detector_available,
+)
 from media.ffmpeg_cli import arguments, ffmpeg, open_input, run, tail, unavailable_reason
 from media.local_analyzer import measure_video, pacing_label
 from media.source import DECODER_THREAD_TYPE, ENCODER_THREADS, OPEN_TIMEOUT_S, ShouldStop, unavailable
@@ -26,10 +33,6 @@ from models.schemas.media import MediaLimits
 DEFAULT_MAX_EDGE = 1080
 CUT_TIMEOUT_S = 600.0
 LOUDNESS_TIMEOUT_S = 120.0
-# a face that opens the ad is on screen by 0.5 s (after a fade-in) or by 1.5 s (after a first quick shot)
-FACE_INSTANTS_S = (0.5, 1.5)
-FACE_FRAME_MAX_EDGE = 640  # detect_faces shrinks to 640 anyway: encoding a larger JPEG is wasted work
-FACE_JPEG_QUALITY = 85
 # level-tagged warnings too: a read the network cut short shows only there (ffmpeg then exits 0, clip short)
 CUT_LOGLEVEL = "level+warning"
 # a block line: "t: 0.399979   TARGET:-23 LUFS    M: -34.4 S:-120.7 ..." (M: the last 400 ms)

@@ -10,6 +10,10 @@ import cv2
 import numpy as np
 
 FACE_MAX_EDGE = 640  # Haar cost grows with pixels; faces in an ad frame stay far above its window
+# a face that opens the ad is on screen by 0.5 s (after a fade-in) or by 1.5 s (after a first quick shot)
+FACE_INSTANTS_S = (0.5, 1.5)
+FACE_FRAME_MAX_EDGE = 640  # detect_faces shrinks to 640 anyway: encoding a larger JPEG is wasted work
+FACE_JPEG_QUALITY = 85
 
 _local = threading.local()  # CascadeClassifier is not documented thread-safe: one per worker thread
 

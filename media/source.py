@@ -48,7 +48,8 @@ DECODER_THREADS = min(4, (os.cpu_count() or 1) + 1)
 # thread that logs (a damaged or stream-copied clip warns) waits for the GIL while the thread freeing its
 # codec context holds the GIL and waits for it: a hang for good (PyAV issues 909, 367, 751; seen here as a
 # cut_clip stuck in avcodec_free_context). Slice workers only run inside a decode call, which releases the
-# GIL. Throughput stays: the media queue runs one activity per core.
+# GIL. Throughput stays: the media queue runs one activity per core. The one exception is the shot pass, a
+# whole-file decode whose frame threads are parked before its decoder can be freed (parked_frame_threads).
 DECODER_THREAD_TYPE = "SLICE"
 # x264's own default (1.5 per core) capped likewise: each encoder thread holds frames of its own
 ENCODER_THREADS = min(4, max(1, (os.cpu_count() or 1) * 3 // 2))
@@ -194,6 +195,22 @@ def open_video(
             raise _judged(decode_failure(exc, source, "cannot decode the video"), source, logs) from None
         if why := unavailable_reason(None, source, logs):
             raise unavailable(why)
+
+
+@contextmanager
+def parked_frame_threads(stream: VideoStream) -> Iterator[None]:
+    """Decode with frame threads (x264 sources have one slice per frame: slice threads leave one core idle),
+    parking them on the way out, whatever ends the decode: flushing the decoder releases the GIL while it waits
+    for every frame thread to finish, so none is still working (and logging) when the decoder is freed.
+
+    Set up before the first packet is decoded; the caller must not stop decoding inside the block without
+    leaving it (a decoder freed there would be one with busy frame threads).
+    """
+    stream.thread_type = "FRAME"
+    try:
+        yield
+    finally:
+        stream.codec_context.flush_buffers()
 
 
 def _judged(failure: Failure, source: str, logs: Sequence[Log]) -> Failure:

@@ -14,7 +14,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-import media.shot_pass as shot_pass_module
+import media.crop_encoder as crop_encoder
 from activities.clip_media import ClipMediaActivities
 from devstack.samples import ffmpeg_exe
 from domain.clip_plan import ShotPass, copy_plan
@@ -136,7 +136,7 @@ def test_an_original_clip_from_the_first_frame_is_the_source_s_own_stream(
 def test_a_crop_ffmpeg_refuses_is_dropped_and_the_cuts_still_found(
     source: Path, work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(shot_pass_module, "CROP_X264", {"preset": "no-such-preset"})
+    monkeypatch.setattr(crop_encoder, "CROP_X264", {"preset": "no-such-preset"})
     shots = shot_pass(str(source), work / "refused.mp4", 1920)
     assert shots.cut_times_s == CUTS
     assert shots.vertical is None and not shots.vertical_keyframes_s

@@ -1,0 +1,73 @@
+"""The face check from the shot pass's frames: per opening and framing, the same answer as the clip's own check."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from domain.clip_plan import copy_plan
+from media.clipping import copy_clip, face_in_first_seconds
+from media.face_frames import FaceFrames
+from media.faces import face_detector_available
+from media.shot_pass import shot_pass
+from tests.support.drawn_face import drawn_face
+
+pytestmark = pytest.mark.skipif(not face_detector_available(), reason="this OpenCV ships no Haar cascade")
+
+W, H, FPS, SHOT_S = 1280, 720, 30, 2.0
+# per 2 s shot: its background and where a face is (None: no face). The crop keeps x 438-842 of 1280
+SHOTS = [(60, None), (110, W // 2 - 150), (170, 20), (220, None)]
+OPENINGS = [0.0, 2.0, 4.0, 6.0]
+EXPECTED = {  # (opening, vertical): a face early in the clip
+    (0.0, False): False, (0.0, True): False,
+    (2.0, False): True, (2.0, True): True,  # centred: both framings show it
+    (4.0, False): True, (4.0, True): False,  # at the left edge: the 9:16 crop leaves it out
+    (6.0, False): False, (6.0, True): False,
+}  # fmt: skip
+
+
+def _render(path: Path) -> Path:
+    """Four flat shots (each change a hard cut), a drawn face in two of them, H.264 with a keyframe every 2 s."""
+    face = drawn_face(300)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast", "g": "60", "sc_threshold": "0"})
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, FPS)
+        for i in range(int(len(SHOTS) * SHOT_S * FPS)):
+            shade, x = SHOTS[int(i // (SHOT_S * FPS))]
+            grey = np.full((H, W), shade, np.uint8)
+            grey += (np.arange(W, dtype=np.uint8) // 64)[None, :]  # a faint ramp: not one flat colour
+            if x is not None:
+                grey[200:500, x : x + 300] = face
+            frame = av.VideoFrame.from_ndarray(np.repeat(grey[:, :, None], 3, axis=2), format="rgb24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def test_each_opening_and_framing_gets_the_answer_its_clip_would(tmp_path: Path) -> None:
+    source = _render(tmp_path / "faces.mp4")
+    faces = FaceFrames()
+    shots = shot_pass(str(source), tmp_path / "crop.mp4", 1920, faces=faces)
+    assert shots.cut_times_s == OPENINGS[1:]
+    seen = faces.faces(EXPECTED)
+    assert {(start, vertical): face for start, vertical, face in seen} == EXPECTED
+    for start, vertical in EXPECTED:  # the clips themselves, looked at as before the pass kept frames
+        plan = copy_plan(shots, start, start + SHOT_S, vertical)
+        assert plan is not None
+        given = str(tmp_path / "crop.mp4") if plan.source == "vertical" else str(source)
+        clip = copy_clip(given, tmp_path / f"{start}-{vertical}.mp4", (start, start + SHOT_S), plan.stop_dts, True,
+                         None, seek_s=plan.seek_s)  # fmt: skip
+        assert face_in_first_seconds(clip) is EXPECTED[(start, vertical)], (start, vertical)
+
+
+def test_only_openings_whose_frames_were_all_kept_are_answered(tmp_path: Path) -> None:
+    faces = FaceFrames(kept=2)  # the start and the first cut; later openings fall back to the clip's own check
+    shot_pass(str(_render(tmp_path / "faces.mp4")), tmp_path / "crop.mp4", 1920, faces=faces)
+    answered = {(start, vertical) for start, vertical, _ in faces.faces(EXPECTED)}
+    assert answered == {(0.0, False), (0.0, True), (2.0, False), (2.0, True)}
