@@ -53,25 +53,24 @@ class ClipMediaActivities:
                 crop, faces = Path(workdir) / "vertical.mp4", FaceFrames()
                 shots = await in_thread(work, shot_pass, url, crop, CLIP_MAX_EDGE, work.beat,
                                         limits=self.limits, should_stop=work.should_stop, faces=faces)  # fmt: skip
-                # the loudness scan runs while the crop uploads
-                work.beat("measuring loudness and storing the crop")
                 scan = loudness_source(shots, crop, url)
-                blocks = await _both(
-                    in_thread(work, loudness_blocks, scan, work.should_stop) if shots.has_audio else None,
-                    self._store_file(keys.shot_pass_crop(params.video_key), crop, work)
-                    if shots.vertical_keyframes_s
-                    else None,
-                )
-            shots.loudness_blocks = blocks
-            candidates = None
-            if params.max_candidates is not None:
-                work.beat("choosing the candidate clips")
-                plans = await in_thread(work, plan_candidates, shots, params.max_candidates, CLIP_MAX_EDGE)
-                work.beat("looking for faces where the candidates open")
-                openings = [(p.start_s, p.vertical_crop) for p in plans]
-                shots.faces = await in_thread(work, faces.faces, openings)
-                candidates = [CandidateClip(start_s=p.start_s, end_s=p.end_s, vertical_crop=p.vertical_crop,
-                                            reason=p.reason) for p in plans]  # fmt: skip
+
+                async def measure_and_plan() -> list[CandidateClip] | None:
+                    """Loudness, the candidates and their openings' faces: all while the crop uploads."""
+                    work.beat("measuring loudness and storing the crop")
+                    if shots.has_audio:
+                        shots.loudness_blocks = await in_thread(work, loudness_blocks, scan, work.should_stop)
+                    if params.max_candidates is None:
+                        return None
+                    work.beat("choosing the candidate clips")
+                    plans = await in_thread(work, plan_candidates, shots, params.max_candidates, CLIP_MAX_EDGE)
+                    shots.face_frames = faces.kept((p.start_s, p.vertical_crop) for p in plans)
+                    return [CandidateClip(start_s=p.start_s, end_s=p.end_s, vertical_crop=p.vertical_crop,
+                                          reason=p.reason) for p in plans]  # fmt: skip
+
+                crop_key = keys.shot_pass_crop(params.video_key)
+                store = self._store_file(crop_key, crop, work) if shots.vertical_keyframes_s else None
+                candidates = await _both(measure_and_plan(), store)
             # written last: its presence says the crop it names is complete
             samples = keys.shot_pass_samples(params.video_key)
             await self.s3.put_object(Bucket=samples.bucket, Key=samples.key, Body=shots.model_dump_json().encode())
@@ -119,8 +118,8 @@ class ClipMediaActivities:
                 if samples is not None:
                     face_key = (params.video_key, params.start_s, params.vertical_crop)
                     blocks = shots.loudness_blocks
-                    seen = shots.face_at(params.start_s, params.vertical_crop)
-                    features = await in_thread(work, span_features, path, samples, blocks, span, face_key, seen)
+                    kept = shots.frames_at(params.start_s, params.vertical_crop)
+                    features = await in_thread(work, span_features, path, samples, blocks, span, face_key, kept)
                 else:  # a crop FFmpeg refused in the pass left no 9:16 samples: the clip itself is measured
                     features = await in_thread(work, clip_features, path, heartbeat=work.beat, should_stop=stop)
                 work.beat("storing the clip")

@@ -21,9 +21,8 @@ from media.faces import (
     FACE_FRAME_MAX_EDGE,
     FACE_INSTANTS_S,
     FACE_JPEG_QUALITY,
-    FaceDetectorUnavailable,
-    detect_faces,
     face_detector_available,
+    face_in,
 )
 from media.ffmpeg_cli import arguments, ffmpeg, open_input, run, tail, unavailable_reason
 from media.local_analyzer import measure_video, pacing_label
@@ -203,10 +202,7 @@ def face_in_first_seconds(path: Path) -> bool | None:
     """Whether a frame at ~0.5 s or ~1.5 s shows a frontal face; None without a face detector."""
     if not face_detector_available():
         return None
-    try:
-        return any(detect_faces(jpeg) > 0 for jpeg in _early_frames(path))
-    except FaceDetectorUnavailable:
-        return None
+    return face_in(_early_frames(path))
 
 
 def _early_frames(path: Path) -> list[bytes]:

@@ -2,7 +2,8 @@
 
 A clip's face check used to decode the clip's first 1.5 s (an original one also its hidden lead-in) once per start
 and framing: about a tenth of a decode per candidate. The pass decodes those frames anyway; it keeps each one as a
-small grey JPEG, whole and cropped to 9:16, and only the openings the plan picks are looked at.
+small grey JPEG, whole and cropped to 9:16; those of the openings the plan picks are stored with the pass, and
+each clip's face check looks at its own two (`media.faces.face_in`).
 """
 
 from __future__ import annotations
@@ -12,14 +13,8 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
-from media.faces import (
-    FACE_FRAME_MAX_EDGE,
-    FACE_INSTANTS_S,
-    FACE_JPEG_QUALITY,
-    FaceDetectorUnavailable,
-    detect_faces,
-    face_detector_available,
-)
+from domain.clip_plan import OpeningFrames
+from media.faces import FACE_FRAME_MAX_EDGE, FACE_INSTANTS_S, FACE_JPEG_QUALITY
 
 # openings whose frames are kept (4 JPEGs of ~20-40 kB each): a pass sees about one per shot, and a busy video
 # several per shot (a jump that is no cut); past it, a clip looks at its own first seconds as before
@@ -30,8 +25,8 @@ TIME_EPS_S = 1e-3
 class FaceFrames:
     """Per shot opening (its start in the clip plan's time) and framing, the JPEGs of its face instants."""
 
-    def __init__(self, kept: int = OPENINGS_KEPT):
-        self.kept = kept
+    def __init__(self, limit: int = OPENINGS_KEPT):
+        self.limit = limit
         self.jpegs: dict[tuple[float, bool], list[bytes]] = {}
         self.openings: set[float] = set()
         self.due: list[tuple[float, float]] = []  # (source time of an instant, opening) not reached yet
@@ -40,7 +35,7 @@ class FaceFrames:
     def open(self, opening: float, first_frame_s: float) -> None:
         """A shot may open at first_frame_s: keep the frames its clips would show at the face instants."""
         opening = opening_key(opening)
-        if len(self.openings) >= self.kept or opening in self.openings:
+        if len(self.openings) >= self.limit or opening in self.openings:
             return
         self.openings.add(opening)
         self.due += [(first_frame_s + instant, opening) for instant in FACE_INSTANTS_S]
@@ -59,18 +54,13 @@ class FaceFrames:
             if vertical is not None:
                 self.jpegs.setdefault((opening, True), []).append(vertical)
 
-    def faces(self, openings: Iterable[tuple[float, bool]]) -> list[tuple[float, bool, bool]]:
-        """(opening, vertical, a frontal face at an instant) for the openings asked whose frames are all kept."""
-        if not face_detector_available():
-            return []
+    def kept(self, openings: Iterable[tuple[float, bool]]) -> list[OpeningFrames]:
+        """The frames of the openings asked (start, vertical) whose every face instant was kept."""
         found = []
         for opening, vertical in sorted(set(openings)):
             jpegs = self.jpegs.get((opening_key(opening), vertical), [])
             if len(jpegs) == len(FACE_INSTANTS_S):
-                try:
-                    found.append((opening, vertical, any(detect_faces(jpeg) > 0 for jpeg in jpegs)))
-                except FaceDetectorUnavailable:
-                    return []
+                found.append(OpeningFrames(start_s=opening, vertical=vertical, jpegs=jpegs))
         return found
 
 

@@ -53,3 +53,11 @@ def detect_faces(jpeg: bytes) -> int:
     side = max(24, min(image.shape) // 8)
     found = cascade.detectMultiScale(cv2.equalizeHist(image), 1.1, 8, minSize=(side, side))
     return len(found)
+
+
+def face_in(jpegs: list[bytes]) -> bool | None:
+    """Whether any of the JPEGs shows a frontal face; None without a face detector."""
+    try:
+        return any(detect_faces(jpeg) > 0 for jpeg in jpegs)
+    except FaceDetectorUnavailable:
+        return None

@@ -9,6 +9,7 @@ from typing import Literal
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from media.faces import FaceDetectorUnavailable as FaceDetectorUnavailable  # its home was here
 from media.faces import detect_faces, face_detector_available
@@ -61,6 +62,8 @@ class _VideoStats:
 
     def __init__(self, width: int, height: int) -> None:
         self.size = (width, height)
+        # one scaler for every sample: frame.reformat sets a new one up per call, 3x the cost of the scaling
+        self.scaler = VideoReformatter()
         self.prev: tuple[np.ndarray, np.ndarray] | None = None  # luma and its histogram
         self.pair_times: list[float] = []  # midpoint of each consecutive pair: where a cut would be
         self.scores: list[float] = []
@@ -71,7 +74,7 @@ class _VideoStats:
         """Fold one sampled frame in."""
         # the coded luma plane, not format="gray": gray expands to full range and clips the
         # below-black detail of dark footage, where cuts then vanish into one histogram bin
-        small: np.ndarray = frame.reformat(width=self.size[0], height=self.size[1], format="yuv420p").to_ndarray()
+        small: np.ndarray = self.scaler.reformat(frame, self.size[0], self.size[1], "yuv420p").to_ndarray()
         luma = small[: self.size[1]].astype(np.int16)
         hist = np.bincount((luma >> 2).ravel(), minlength=HIST_BINS) / luma.size
         if self.prev is not None:

@@ -9,6 +9,7 @@ import av
 import pytest
 
 import media.clipping as clipping
+import media.faces as faces
 import media.ffmpeg_cli as ffmpeg_cli
 from devstack.samples import SAMPLE_ADS, SampleAd, make_sample_video, make_test_video
 from domain.clip_plan import plan_clips
@@ -140,10 +141,10 @@ def test_faces_are_looked_for_at_half_and_one_and_a_half_seconds(
         return len(jpegs) - 1
 
     monkeypatch.setattr(clipping, "face_detector_available", lambda: True)
-    monkeypatch.setattr(clipping, "detect_faces", one_face_in_the_second)
+    monkeypatch.setattr(faces, "detect_faces", one_face_in_the_second)
     assert clipping.face_in_first_seconds(horizontal_silent) is True
     assert len(jpegs) == 2 and all(j.startswith(b"\xff\xd8") for j in jpegs)
-    monkeypatch.setattr(clipping, "detect_faces", lambda jpeg: 0)
+    monkeypatch.setattr(faces, "detect_faces", lambda jpeg: 0)
     assert clipping.face_in_first_seconds(horizontal_silent) is False
     monkeypatch.setattr(clipping, "face_detector_available", lambda: False)
     assert clipping.face_in_first_seconds(horizontal_silent) is None

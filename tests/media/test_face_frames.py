@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import uuid
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
 import pytest
+from temporalio.testing import ActivityEnvironment
 
-from domain.clip_plan import copy_plan
+import media.clip_features as clip_features
+from activities.clip_media import ClipMediaActivities
+from domain.clip_plan import ShotPass, copy_plan
 from media.clipping import copy_clip, face_in_first_seconds
 from media.face_frames import FaceFrames
-from media.faces import face_detector_available
+from media.faces import face_detector_available, face_in
 from media.shot_pass import shot_pass
+from media.source import Stopped
+from models.schemas.clips import CutClipInput, ShotsInput
+from settings import Settings
 from tests.support.drawn_face import drawn_face
 
 pytestmark = pytest.mark.skipif(not face_detector_available(), reason="this OpenCV ships no Haar cascade")
@@ -55,8 +65,8 @@ def test_each_opening_and_framing_gets_the_answer_its_clip_would(tmp_path: Path)
     faces = FaceFrames()
     shots = shot_pass(str(source), tmp_path / "crop.mp4", 1920, faces=faces)
     assert shots.cut_times_s == OPENINGS[1:]
-    seen = faces.faces(EXPECTED)
-    assert {(start, vertical): face for start, vertical, face in seen} == EXPECTED
+    kept = faces.kept(EXPECTED)
+    assert {(o.start_s, o.vertical): face_in(o.jpegs) for o in kept} == EXPECTED
     for start, vertical in EXPECTED:  # the clips themselves, looked at as before the pass kept frames
         plan = copy_plan(shots, start, start + SHOT_S, vertical)
         assert plan is not None
@@ -67,7 +77,42 @@ def test_each_opening_and_framing_gets_the_answer_its_clip_would(tmp_path: Path)
 
 
 def test_only_openings_whose_frames_were_all_kept_are_answered(tmp_path: Path) -> None:
-    faces = FaceFrames(kept=2)  # the start and the first cut; later openings fall back to the clip's own check
+    faces = FaceFrames(limit=2)  # the start and the first cut; later openings fall back to the clip's own check
     shot_pass(str(_render(tmp_path / "faces.mp4")), tmp_path / "crop.mp4", 1920, faces=faces)
-    answered = {(start, vertical) for start, vertical, _ in faces.faces(EXPECTED)}
-    assert answered == {(0.0, False), (0.0, True), (2.0, False), (2.0, True)}
+    kept = {(o.start_s, o.vertical) for o in faces.kept(EXPECTED)}
+    assert kept == {(0.0, False), (0.0, True), (2.0, False), (2.0, True)}
+
+
+async def test_the_pass_stores_the_planned_openings_frames_and_each_clip_s_face_check_uses_them(
+    s3: Any, stack_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bucket, key = stack_settings.r2_client_assets_bucket, f"assets/tests/{uuid.uuid4()}.mp4"
+    source = await asyncio.to_thread(_render, tmp_path / "faces.mp4")
+    await s3.put_object(Bucket=bucket, Key=key, Body=await asyncio.to_thread(source.read_bytes))
+    media, env, video_key = ClipMediaActivities(s3), ActivityEnvironment(), f"r2://{bucket}/{key}"
+    shots = await env.run(media.detect_shots, ShotsInput(video_key=video_key, max_candidates=12))
+    assert shots.candidates
+    stored = await s3.get_object(Bucket=bucket, Key=f"{key}.shots/shots.json")
+    kept = ShotPass.model_validate_json(await stored["Body"].read())
+    planned = {(c.start_s, c.vertical_crop) for c in shots.candidates}
+    assert {(o.start_s, o.vertical) for o in kept.face_frames} == planned
+    for o in kept.face_frames:
+        assert face_in(o.jpegs) is EXPECTED[(o.start_s, o.vertical)], o.start_s
+
+    def decoded(path: Path) -> None:
+        raise AssertionError(f"{path} decoded for its face check")
+
+    monkeypatch.setattr(clip_features, "face_in_first_seconds", decoded)
+    for candidate in shots.candidates:  # each clip's face feature is the pass's answer for its opening
+        params = CutClipInput(video_asset_id=uuid.uuid4(), clip_id=uuid.uuid4(), video_key=video_key,
+                              clips_bucket=bucket, start_s=candidate.start_s, end_s=candidate.end_s,
+                              vertical_crop=candidate.vertical_crop)  # fmt: skip
+        out = await env.run(media.cut_clip, params)
+        assert out.features.face_in_first_seconds is EXPECTED[(candidate.start_s, candidate.vertical_crop)]
+
+
+def test_a_pass_stopped_mid_file_ends_its_threads(tmp_path: Path) -> None:
+    source, packets = _render(tmp_path / "faces.mp4"), iter(range(100))
+    with pytest.raises(Stopped):  # stopped with frames in the decoder's threads and the crop's queue
+        shot_pass(str(source), tmp_path / "crop.mp4", 1920, should_stop=lambda: next(packets, None) is None)
+    assert not [t for t in threading.enumerate() if t.name == "crop-encoder"]
