@@ -113,17 +113,16 @@ class ClipMediaActivities:
                 else:  # long edge up to 1920: our own clips must still meet YouTube's 1080 px short edge
                     await in_thread(work, cut_clip, url, path, *span, params.vertical_crop, CLIP_MAX_EDGE,
                                     heartbeat=work.beat, limits=self.limits, should_stop=stop)  # fmt: skip
-                work.beat("measuring the clip")
+                work.beat("measuring and storing the clip")  # the measuring (CPU) while the upload waits on I/O
                 samples = shots.vertical if params.vertical_crop else shots.original
                 if samples is not None:
                     face_key = (params.video_key, params.start_s, params.vertical_crop)
                     blocks = shots.loudness_blocks
                     kept = shots.frames_at(params.start_s, params.vertical_crop)
-                    features = await in_thread(work, span_features, path, samples, blocks, span, face_key, kept)
+                    measure = in_thread(work, span_features, path, samples, blocks, span, face_key, kept)
                 else:  # a crop FFmpeg refused in the pass left no 9:16 samples: the clip itself is measured
-                    features = await in_thread(work, clip_features, path, heartbeat=work.beat, should_stop=stop)
-                work.beat("storing the clip")
-                await self._store_file(dest, path, work)
+                    measure = in_thread(work, clip_features, path, heartbeat=work.beat, should_stop=stop)
+                features = await _both(measure, self._store_file(dest, path, work))
         return CutClipOutput(clip_key=str(dest), features=features)
 
     async def _shots(self, samples: ObjectRef) -> ShotPass:
