@@ -64,7 +64,8 @@ class ClipMediaActivities:
                         return None
                     work.beat("choosing the candidate clips")
                     plans = await in_thread(work, plan_candidates, shots, params.max_candidates, CLIP_MAX_EDGE)
-                    shots.face_frames = faces.kept((p.start_s, p.vertical_crop) for p in plans)
+                    work.beat("looking for faces where the candidates open")
+                    shots.faces = await in_thread(work, faces.faces, [(p.start_s, p.vertical_crop) for p in plans])
                     return [CandidateClip(start_s=p.start_s, end_s=p.end_s, vertical_crop=p.vertical_crop,
                                           reason=p.reason) for p in plans]  # fmt: skip
 
@@ -113,16 +114,17 @@ class ClipMediaActivities:
                 else:  # long edge up to 1920: our own clips must still meet YouTube's 1080 px short edge
                     await in_thread(work, cut_clip, url, path, *span, params.vertical_crop, CLIP_MAX_EDGE,
                                     heartbeat=work.beat, limits=self.limits, should_stop=stop)  # fmt: skip
-                work.beat("measuring and storing the clip")  # the measuring (CPU) while the upload waits on I/O
+                work.beat("measuring the clip")
                 samples = shots.vertical if params.vertical_crop else shots.original
                 if samples is not None:
                     face_key = (params.video_key, params.start_s, params.vertical_crop)
                     blocks = shots.loudness_blocks
-                    kept = shots.frames_at(params.start_s, params.vertical_crop)
-                    measure = in_thread(work, span_features, path, samples, blocks, span, face_key, kept)
+                    seen = shots.face_at(params.start_s, params.vertical_crop)
+                    features = await in_thread(work, span_features, path, samples, blocks, span, face_key, seen)
                 else:  # a crop FFmpeg refused in the pass left no 9:16 samples: the clip itself is measured
-                    measure = in_thread(work, clip_features, path, heartbeat=work.beat, should_stop=stop)
-                features = await _both(measure, self._store_file(dest, path, work))
+                    features = await in_thread(work, clip_features, path, heartbeat=work.beat, should_stop=stop)
+                work.beat("storing the clip")
+                await self._store_file(dest, path, work)
         return CutClipOutput(clip_key=str(dest), features=features)
 
     async def _shots(self, samples: ObjectRef) -> ShotPass:

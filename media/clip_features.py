@@ -10,7 +10,7 @@ import av
 from domain.clip_plan import Samples, span_loudness, span_pairs
 from domain.rules import ClipFeatures
 from media.clipping import face_in_first_seconds
-from media.faces import FACE_INSTANTS_S, face_detector_available, face_in
+from media.faces import FACE_INSTANTS_S
 from media.local_analyzer import DYNAMIC_START_S, VideoMeasurements, detect_cuts, pacing_label
 from media.source import OPEN_TIMEOUT_S
 
@@ -25,10 +25,10 @@ def span_features(
     blocks: Any,
     span: tuple[float, float],
     face_key: tuple[str, float, bool] | None = None,
-    face_frames: list[bytes] | None = None,
+    seen_face: bool | None = None,
 ) -> ClipFeatures:
     """A clip's features from its file's size and length and the source's samples and loudness over its span;
-    the face check looks at the frames the pass kept for its opening (`face_frames`), else at the clip's own."""
+    the face check's answer is the pass's for its opening (`seen_face`), else from the clip's own first seconds."""
     with av.open(str(path), timeout=OPEN_TIMEOUT_S) as container:
         video, has_audio = container.streams.video[0], bool(container.streams.audio)
         duration = float(video.duration * video.time_base) if video.duration and video.time_base else 0.0
@@ -36,7 +36,7 @@ def span_features(
     start, end = span[0], min(span[1], span[0] + duration)
     # a clip under 1.6 s looks at other instants than a longer one from the same start
     long_enough = duration >= max(FACE_INSTANTS_S) + 0.1
-    face = _face(path, face_key if long_enough else None, face_frames if long_enough else None)
+    face = seen_face if long_enough and seen_face is not None else _face(path, face_key if long_enough else None)
     return estimate_features(samples, blocks, (start, end), (width, height), has_audio, face)
 
 
@@ -69,12 +69,11 @@ def estimate_features(
     )  # fmt: skip
 
 
-def _face(path: Path, key: tuple[str, float, bool] | None, frames: list[bytes] | None) -> bool | None:
-    """A face in the frames the pass kept, else face_in_first_seconds of the clip, or of an earlier clip with
-    the same key."""
+def _face(path: Path, key: tuple[str, float, bool] | None) -> bool | None:
+    """face_in_first_seconds of the clip, or of an earlier clip with the same key."""
     if key is not None and key in _FACES:
         return _FACES[key]
-    face = face_in(frames) if frames and face_detector_available() else face_in_first_seconds(path)
+    face = face_in_first_seconds(path)
     if key is not None:
         if len(_FACES) >= FACES_KEPT:
             _FACES.clear()

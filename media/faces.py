@@ -15,6 +15,10 @@ FACE_INSTANTS_S = (0.5, 1.5)
 FACE_FRAME_MAX_EDGE = 640  # detect_faces shrinks to 640 anyway: encoding a larger JPEG is wasted work
 FACE_JPEG_QUALITY = 85
 
+# one thread per detection: the media queue runs one activity per core, and OpenCV's pool (one per core,
+# spinning while it waits) then had two detections' four threads fight over two cores with the uploads
+cv2.setNumThreads(1)
+
 _local = threading.local()  # CascadeClassifier is not documented thread-safe: one per worker thread
 
 
