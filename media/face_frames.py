@@ -15,12 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 import cv2
 import numpy as np
 
+from domain.clip_plan import TIME_EPS_S
 from media.faces import FACE_FRAME_MAX_EDGE, FACE_INSTANTS_S, FACE_JPEG_QUALITY, face_detector_available, face_in
 
 # openings whose frames are kept (4 JPEGs of ~20-40 kB each): a pass sees about one per shot, and a busy video
 # several per shot (a jump that is no cut); past it, a clip looks at its own first seconds as before
 OPENINGS_KEPT = 256
-TIME_EPS_S = 1e-3
 DETECTION_THREADS = min(4, os.cpu_count() or 1)
 
 

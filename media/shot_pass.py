@@ -100,8 +100,9 @@ class _Pass:
         self.bit_rate, self.start_time = self.video.bit_rate or container.bit_rate or 0, container.start_time or 0
 
     @property
-    def cropping(self) -> bool:
-        return self.crop is not None and not self.crop.failed
+    def live_crop(self) -> CropEncoder | None:
+        """The crop's encoder while it still takes frames (None: no crop, or FFmpeg refused it)."""
+        return self.crop if self.crop is not None and not self.crop.failed else None
 
     def add(self, packet: av.Packet) -> None:
         """One demuxed packet: audio is copied (or held), video decoded, sampled, and cropped."""
@@ -109,8 +110,8 @@ class _Pass:
             self.audio_packets += packet.dts is not None
             if self.held is not None and packet.dts is not None:
                 self.held.append(packet)
-            elif self.crop is not None and self.cropping and packet.dts is not None:
-                self.crop.audio_packet(packet)
+            elif (crop := self.live_crop) is not None and packet.dts is not None:
+                crop.audio_packet(packet)
             return
         if packet.dts is not None and packet.pts is not None:
             self.source_packets.append((float(packet.dts * packet.time_base), float(packet.pts * packet.time_base)))
@@ -152,8 +153,8 @@ class _Pass:
         self.previous = frame
 
     def _to_crop(self, frame: av.VideoFrame, shot_start: bool, sample_t: float | None) -> None:
-        if self.crop is not None and self.cropping:
-            self.crop.frame(frame, shot_start, sample_t)
+        if (crop := self.live_crop) is not None:
+            crop.frame(frame, shot_start, sample_t)
 
     def _first_of_shot(self, previous: av.VideoFrame) -> av.VideoFrame:
         """The frame since the previous sample that the histogram jump happens at: where the new shot starts."""
@@ -199,12 +200,12 @@ class _Pass:
         for pending in self.pending:
             self._to_crop(pending, False, None)
         self.pending.clear()
-        whole = self.crop is not None and self.crop.close()
+        crop = self.crop if self.crop is not None and self.crop.close() else None  # None unless whole
         w, h = displayed_size(self.video.codec_context.width, self.video.codec_context.height, self.rotation)
         cuts, _ = detect_cuts(self.stats.pair_times, self.stats.scores)
         by_time = {round(self.stats.pair_times[i], 3): t for i, t in self.first_frame.items()}
         audio = self.audio_packets > 0
-        crop_packets = self.crop.packets if self.crop is not None and whole else []
+        crop_packets = crop.packets if crop is not None else []
 
         def samples(stats: Any) -> Samples:
             return Samples(times=self.times, scores=stats.scores, diffs=stats.diffs)
@@ -212,7 +213,7 @@ class _Pass:
         return ShotPass(
             duration_s=round(self.duration or self.last_time + self.step, 3), width=w, height=h,
             cut_times_s=[by_time.get(c, c) for c in cuts], original=samples(self.stats),
-            vertical=samples(self.crop.stats) if self.crop is not None and whole else None,
+            vertical=samples(crop.stats) if crop is not None else None,
             source_packets=self.source_packets if self.copyable else [],
             source_keyframes_s=self.source_idrs if self.copyable and not self.open_gop else [],
             vertical_packets=[(d, p) for d, p, _ in crop_packets],
