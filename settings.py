@@ -135,6 +135,8 @@ class Settings(BaseSettings):
     worker_graceful_shutdown_seconds: float = 30.0
     worker_queues: str = Field("all", description="'all' or a comma list of main, media, transfer")
     media_concurrency: int = 0  # 0: CPU count
+    # the shot pass's crops a media worker keeps on disk for its own cuts (media/crop_cache.py); 0: none
+    crop_cache_mb: int = Field(2048, ge=0)
 
     # --- operations: metrics, traces, logs (README: Operations) ---
     metrics_host: str = Field("127.0.0.1", description="interface the metrics listeners bind (0.0.0.0 in containers)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from activities.errors import typed_failures
 from activities.heartbeat import ThreadWork, heartbeating, in_thread
 from domain.clip_plan import ShotPass, copy_plan
 from domain.failures import ShotPassMissing
+from media.crop_cache import CropCache
 from models.schemas.clips import CandidateClip, CutClipInput, CutClipOutput, ShotsInput, ShotsOutput
 from models.schemas.media import MediaLimits
 from storage import keys
@@ -29,10 +31,13 @@ READ_CHUNK_BYTES = 1024 * 1024
 
 
 class ClipMediaActivities:
-    """FFmpeg work for clips; reads the source through presigned URLs, writes clips to the bucket."""
+    """FFmpeg work for clips; reads the source through presigned URLs, writes clips to the bucket.
 
-    def __init__(self, s3: S3Client, limits: MediaLimits | None = None):
-        self.s3 = s3
+    With `crops`, the pass keeps its crop on this host's disk and the cuts landing here copy from it.
+    """
+
+    def __init__(self, s3: S3Client, limits: MediaLimits | None = None, crops: CropCache | None = None):
+        self.s3, self.crops = s3, crops
         self.limits = limits or MediaLimits()
 
     async def _url(self, key: str) -> str:
@@ -72,6 +77,10 @@ class ClipMediaActivities:
                 crop_key = keys.shot_pass_crop(params.video_key)
                 store = self._store_file(crop_key, crop, work) if shots.vertical_keyframes_s else None
                 candidates = await _both(measure_and_plan(), store)
+                if store is not None:
+                    shots.crop_id = uuid.uuid4().hex  # this pass's crop: a retried pass's gets another
+                    if self.crops is not None:
+                        await asyncio.to_thread(self.crops.keep, shots.crop_id, crop)
             # written last: its presence says the crop it names is complete
             samples = keys.shot_pass_samples(params.video_key)
             await self.s3.put_object(Bucket=samples.bucket, Key=samples.key, Body=shots.model_dump_json().encode())
@@ -107,8 +116,7 @@ class ClipMediaActivities:
             with tempfile.TemporaryDirectory(prefix="ugc-clip-") as workdir:
                 path, stop = Path(workdir) / "clip.mp4", work.should_stop
                 if plan is not None:
-                    crop = str(keys.shot_pass_crop(params.video_key))
-                    source = url if plan.source == "source" else await self._url(crop)
+                    source = url if plan.source == "source" else await self._crop(shots, params.video_key, workdir)
                     await in_thread(work, copy_clip, source, path, span, plan.stop_dts, shots.audio_is_aac,
                                     work.beat, stop, seek_s=plan.seek_s)  # fmt: skip
                 else:  # long edge up to 1920: our own clips must still meet YouTube's 1080 px short edge
@@ -126,6 +134,14 @@ class ClipMediaActivities:
                 work.beat("storing the clip")
                 await self._store_file(dest, path, work)
         return CutClipOutput(clip_key=str(dest), features=features)
+
+    async def _crop(self, shots: ShotPass, video_key: str, workdir: str) -> str:
+        """The pass's crop: the copy it left on this host (linked into workdir), else the stored one's URL."""
+        if self.crops is not None and shots.crop_id is not None:
+            local = await asyncio.to_thread(self.crops.link, shots.crop_id, Path(workdir) / "crop.mp4")
+            if local is not None:
+                return str(local)
+        return await self._url(str(keys.shot_pass_crop(video_key)))
 
     async def _shots(self, samples: ObjectRef) -> ShotPass:
         """What the shot pass left; ShotPassMissing when it left nothing readable (its files were deleted)."""

@@ -159,16 +159,18 @@ def media_activities(
 ) -> Activities:
     """ugc-media: FFmpeg probing, frames, local analysis, shot detection and clip cutting.
 
-    The media limits come from `settings`; without them, the defaults (the same as the settings' defaults).
+    The media limits and the local crop cache come from `settings`; without them, the default limits and no cache.
     """
     from activities.clip_media import ClipMediaActivities
     from activities.media import MediaActivities
     from activities.vision import VisionActivities
+    from media.crop_cache import CropCache
 
     limits = media_limits(settings) if settings is not None else None
     media = MediaActivities(s3, limits)
     vision = VisionActivities(s3, sessionmaker, None)
-    clip_media = ClipMediaActivities(s3, limits)
+    crops = CropCache.in_temp_dir(settings.crop_cache_mb << 20) if settings is not None else None
+    clip_media = ClipMediaActivities(s3, limits, crops)
     return [
         media.probe_video,
         media.extract_frames,

@@ -215,6 +215,7 @@ class ShotPass(BaseModel):
     loudness_blocks: list[tuple[float, float]] | None = None  # (block end s, momentary LUFS); None: no audio
     # (start, vertical, a face at 0.5 or 1.5 s) for the planned candidates' openings, from the pass's own frames
     faces: list[tuple[float, bool, bool]] = []
+    crop_id: str | None = None  # names the stored crop's copy a media worker may keep (media.crop_cache)
 
     def face_at(self, start_s: float, vertical: bool) -> bool | None:
         """Whether a clip opening at start_s in that framing shows a face early; None when the pass did not look."""

@@ -139,7 +139,12 @@ class PrepareClipsWorkflow:
             "end_s": plan.end_s,
             "variant": variant,
         }
-        await record(ClipRecordsActivities.record_clip, ClipRecordInput(status="PENDING", **base))
+        pending = asyncio.ensure_future(
+            record(ClipRecordsActivities.record_clip, ClipRecordInput(status="PENDING", **base))
+        )
+        # the cut needs no row: it starts with the PENDING record (runs started before this waited for it)
+        if not workflow.patched("cut-while-pending"):
+            await pending
         try:
             cut = await workflow.execute_activity_method(
                 ClipMediaActivities.cut_clip,
@@ -159,10 +164,12 @@ class PrepareClipsWorkflow:
             )
         except ActivityError as err:
             reason, _ = failure_of(err, "ClipCutFailed")
+            await pending  # the outcome is written after PENDING, never overwritten by it
             await record(
                 ClipRecordsActivities.record_clip, ClipRecordInput(status="FAILED", failure_reason=reason, **base)
             )
             return False
+        await pending
         await record(
             ClipRecordsActivities.record_clip,
             ClipRecordInput(status="READY", clip_key=cut.clip_key, features=cut.features, **base),
