@@ -16,6 +16,7 @@ from activities.errors import typed_failures
 from activities.heartbeat import ThreadWork, heartbeating, in_thread
 from domain.clip_plan import ShotPass, copy_plan
 from domain.failures import ShotPassMissing
+from domain.rules import ClipFeatures
 from media.crop_cache import CropCache
 from models.schemas.clips import CandidateClip, CutClipInput, CutClipOutput, ShotsInput, ShotsOutput
 from models.schemas.media import MediaLimits
@@ -26,7 +27,10 @@ if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
 
 CLIP_MAX_EDGE = 1920
-UPLOAD_PART_BYTES = 8 * 1024 * 1024  # a file up to one part goes in one PUT; larger ones stream in parts
+# a file up to this goes in one PUT (a 30 s 9:16 clip: ~25 MB; against S3, half the time of three requests in
+# parts), held in memory once; larger ones (the crop of a long video) stream in parts, never whole in memory
+SINGLE_PUT_BYTES = 32 * 1024 * 1024
+UPLOAD_PART_BYTES = 8 * 1024 * 1024
 READ_CHUNK_BYTES = 1024 * 1024
 
 
@@ -61,7 +65,7 @@ class ClipMediaActivities:
                 scan = loudness_source(shots, crop, url)
 
                 async def measure_and_plan() -> list[CandidateClip] | None:
-                    """Loudness, the candidates and their openings' faces: all while the crop uploads."""
+                    """Loudness, the candidates and their openings' face frames: all while the crop uploads."""
                     work.beat("measuring loudness and storing the crop")
                     if shots.has_audio:
                         shots.loudness_blocks = await in_thread(work, loudness_blocks, scan, work.should_stop)
@@ -69,8 +73,7 @@ class ClipMediaActivities:
                         return None
                     work.beat("choosing the candidate clips")
                     plans = await in_thread(work, plan_candidates, shots, params.max_candidates, CLIP_MAX_EDGE)
-                    work.beat("looking for faces where the candidates open")
-                    shots.faces = await in_thread(work, faces.faces, [(p.start_s, p.vertical_crop) for p in plans])
+                    shots.face_frames = faces.kept((p.start_s, p.vertical_crop) for p in plans)
                     return [CandidateClip(start_s=p.start_s, end_s=p.end_s, vertical_crop=p.vertical_crop,
                                           reason=p.reason) for p in plans]  # fmt: skip
 
@@ -88,10 +91,10 @@ class ClipMediaActivities:
                            height=shots.height, candidates=candidates)  # fmt: skip
 
     async def _store_file(self, dest: ObjectRef, path: Path, work: ThreadWork) -> None:
-        """Upload a local file: one PUT when small, else streamed in parts (never the whole file in memory)."""
+        """Upload a local file: one PUT up to SINGLE_PUT_BYTES, else streamed in parts (never whole in memory)."""
         size = (await asyncio.to_thread(path.stat)).st_size
         content_type = keys.content_type("mp4")
-        if size <= UPLOAD_PART_BYTES:
+        if size <= SINGLE_PUT_BYTES:
             body = await asyncio.to_thread(path.read_bytes)
             await self.s3.put_object(Bucket=dest.bucket, Key=dest.key, Body=body, ContentType=content_type)
             return
@@ -104,41 +107,59 @@ class ClipMediaActivities:
     @typed_failures
     async def cut_clip(self, params: CutClipInput) -> CutClipOutput:
         """Copy (or re-encode) one clip, store it, and measure it from the shot pass's samples."""
-        from media.clip_features import span_features
-        from media.clipping import clip_features, copy_clip, cut_clip
+        from media.faces import face_in
 
         url = await self._url(params.video_key)
         shots = await self._shots(keys.shot_pass_samples(params.video_key))
-        span = (params.start_s, params.end_s)
-        plan = copy_plan(shots, *span, params.vertical_crop)
         dest = keys.clip(params.clips_bucket, params.video_asset_id, params.clip_id)
         async with heartbeating("cutting") as work:
-            with tempfile.TemporaryDirectory(prefix="ugc-clip-") as workdir:
-                path, stop = Path(workdir) / "clip.mp4", work.should_stop
-                if plan is not None:
-                    source = url if plan.source == "source" else await self._crop(shots, params.video_key, workdir)
-                    await in_thread(work, copy_clip, source, path, span, plan.stop_dts, shots.audio_is_aac,
-                                    work.beat, stop, seek_s=plan.seek_s)  # fmt: skip
-                else:  # long edge up to 1920: our own clips must still meet YouTube's 1080 px short edge
-                    await in_thread(work, cut_clip, url, path, *span, params.vertical_crop, CLIP_MAX_EDGE,
-                                    heartbeat=work.beat, limits=self.limits, should_stop=stop)  # fmt: skip
-                work.beat("measuring the clip")
-                samples = shots.vertical if params.vertical_crop else shots.original
-                if samples is not None:
-                    face_key = (params.video_key, params.start_s, params.vertical_crop)
-                    blocks = shots.loudness_blocks
-                    seen = shots.face_at(params.start_s, params.vertical_crop)
-                    features = await in_thread(work, span_features, path, samples, blocks, span, face_key, seen)
-                else:  # a crop FFmpeg refused in the pass left no 9:16 samples: the clip itself is measured
-                    features = await in_thread(work, clip_features, path, heartbeat=work.beat, should_stop=stop)
-                work.beat("storing the clip")
-                await self._store_file(dest, path, work)
+            # the face check looks at the frames the pass kept for this opening while the clip is copied
+            kept = shots.frames_at(params.start_s, params.vertical_crop)
+            looking = asyncio.ensure_future(asyncio.to_thread(face_in, kept) if kept else asyncio.sleep(0))
+            try:
+                with tempfile.TemporaryDirectory(prefix="ugc-clip-") as workdir:
+                    path = await self._cut(params, shots, url, Path(workdir), work)
+                    work.beat("measuring and storing the clip")  # the measuring (CPU) while the upload waits on I/O
+                    measure = self._measure(params, shots, path, work, looking)
+                    features = await _both(measure, self._store_file(dest, path, work))
+            finally:
+                looking.cancel()
         return CutClipOutput(clip_key=str(dest), features=features)
 
-    async def _crop(self, shots: ShotPass, video_key: str, workdir: str) -> str:
+    async def _cut(self, params: CutClipInput, shots: ShotPass, url: str, workdir: Path, work: ThreadWork) -> Path:
+        """The clip at workdir/clip.mp4: copied from the crop or the source when it can be, else re-encoded."""
+        from media.clipping import copy_clip, cut_clip
+
+        path, span, stop = workdir / "clip.mp4", (params.start_s, params.end_s), work.should_stop
+        plan = copy_plan(shots, *span, params.vertical_crop)
+        if plan is not None:
+            source = url if plan.source == "source" else await self._crop(shots, params.video_key, workdir)
+            await in_thread(work, copy_clip, source, path, span, plan.stop_dts, shots.audio_is_aac,
+                            work.beat, stop, seek_s=plan.seek_s)  # fmt: skip
+        else:  # long edge up to 1920: our own clips must still meet YouTube's 1080 px short edge
+            await in_thread(work, cut_clip, url, path, *span, params.vertical_crop, CLIP_MAX_EDGE,
+                            heartbeat=work.beat, limits=self.limits, should_stop=stop)  # fmt: skip
+        return path
+
+    async def _measure(
+        self, params: CutClipInput, shots: ShotPass, path: Path, work: ThreadWork, looking: asyncio.Future[Any]
+    ) -> ClipFeatures:
+        """From the pass's samples over the clip's span (`looking`: the face check of its opening's kept frames,
+        None when there were none), else from the clip itself."""
+        from media.clip_features import span_features
+        from media.clipping import clip_features
+
+        samples = shots.vertical if params.vertical_crop else shots.original
+        if samples is None:  # a crop FFmpeg refused in the pass left no 9:16 samples: the clip itself is measured
+            return await in_thread(work, clip_features, path, heartbeat=work.beat, should_stop=work.should_stop)
+        face_key, span = (params.video_key, params.start_s, params.vertical_crop), (params.start_s, params.end_s)
+        seen = await looking
+        return await in_thread(work, span_features, path, samples, shots.loudness_blocks, span, face_key, seen)
+
+    async def _crop(self, shots: ShotPass, video_key: str, workdir: Path) -> str:
         """The pass's crop: the copy it left on this host (linked into workdir), else the stored one's URL."""
         if self.crops is not None and shots.crop_id is not None:
-            local = await asyncio.to_thread(self.crops.link, shots.crop_id, Path(workdir) / "crop.mp4")
+            local = await asyncio.to_thread(self.crops.link, shots.crop_id, workdir / "crop.mp4")
             if local is not None:
                 return str(local)
         return await self._url(str(keys.shot_pass_crop(video_key)))

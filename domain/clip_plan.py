@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from domain.platforms import PLATFORM_SPECS
 
@@ -195,6 +195,17 @@ class Samples(BaseModel):
     diffs: list[float] = []  # mean |Δluma| / 255
 
 
+class OpeningFrames(BaseModel):
+    """The frames a clip opening at start_s shows at the face instants (grey JPEGs, as the face check takes them):
+    kept by the shot pass, so a clip's face check needs no decode of the clip."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")  # in shots.json as base64
+
+    start_s: float
+    vertical: bool
+    jpegs: list[bytes]
+
+
 class ShotPass(BaseModel):
     """What one decode of a source leaves for cutting and measuring its clips (JSON next to the source)."""
 
@@ -213,15 +224,14 @@ class ShotPass(BaseModel):
     has_audio: bool = False
     audio_is_aac: bool = False  # copied, not re-encoded, into the clips
     loudness_blocks: list[tuple[float, float]] | None = None  # (block end s, momentary LUFS); None: no audio
-    # (start, vertical, a face at 0.5 or 1.5 s) for the planned candidates' openings, from the pass's own frames
-    faces: list[tuple[float, bool, bool]] = []
+    face_frames: list[OpeningFrames] = []  # for the planned candidates' openings
     crop_id: str | None = None  # names the stored crop's copy a media worker may keep (media.crop_cache)
 
-    def face_at(self, start_s: float, vertical: bool) -> bool | None:
-        """Whether a clip opening at start_s in that framing shows a face early; None when the pass did not look."""
-        for start, framing, face in self.faces:
-            if framing == vertical and abs(start - start_s) <= TIME_EPS_S:
-                return face
+    def frames_at(self, start_s: float, vertical: bool) -> list[bytes] | None:
+        """What a clip opening at start_s in that framing shows at the face instants; None if the pass kept nothing."""
+        for kept in self.face_frames:
+            if kept.vertical == vertical and abs(kept.start_s - start_s) <= TIME_EPS_S:
+                return list(kept.jpegs)
         return None
 
 

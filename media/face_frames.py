@@ -2,26 +2,23 @@
 
 A clip's face check used to decode the clip's first 1.5 s (an original one also its hidden lead-in) once per start
 and framing: about a tenth of a decode per candidate. The pass decodes those frames anyway; it keeps each one as a
-small grey JPEG, whole and cropped to 9:16, and only the openings the plan picks are looked at, while the crop
-uploads; the clips then carry the answer for their opening.
+small grey JPEG, whole and cropped to 9:16; those of the openings the plan picks are stored with the pass, and
+each clip's face check looks at its own two (`media.faces.face_in`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
 
-from domain.clip_plan import TIME_EPS_S
-from media.faces import FACE_FRAME_MAX_EDGE, FACE_INSTANTS_S, FACE_JPEG_QUALITY, face_detector_available, face_in
+from domain.clip_plan import TIME_EPS_S, OpeningFrames
+from media.faces import FACE_FRAME_MAX_EDGE, FACE_INSTANTS_S, FACE_JPEG_QUALITY
 
 # openings whose frames are kept (4 JPEGs of ~20-40 kB each): a pass sees about one per shot, and a busy video
 # several per shot (a jump that is no cut); past it, a clip looks at its own first seconds as before
 OPENINGS_KEPT = 256
-DETECTION_THREADS = min(4, os.cpu_count() or 1)
 
 
 class FaceFrames:
@@ -56,16 +53,14 @@ class FaceFrames:
             if vertical is not None:
                 self.jpegs.setdefault((opening, True), []).append(vertical)
 
-    def faces(self, openings: Iterable[tuple[float, bool]]) -> list[tuple[float, bool, bool]]:
-        """(opening, vertical, a frontal face at an instant) for the openings asked whose frames are all kept."""
-        if not face_detector_available():
-            return []
-        asked = [(o, v, self.jpegs.get((opening_key(o), v), [])) for o, v in sorted(set(openings))]
-        complete = [(o, v, jpegs) for o, v, jpegs in asked if len(jpegs) == len(FACE_INSTANTS_S)]
-        # OpenCV runs one thread per detection (media.faces): the openings are shared out over the cores
-        with ThreadPoolExecutor(max_workers=DETECTION_THREADS) as pool:
-            found = list(pool.map(lambda kept: face_in(kept[2]), complete))
-        return [(o, v, face) for (o, v, _), face in zip(complete, found, strict=True) if face is not None]
+    def kept(self, openings: Iterable[tuple[float, bool]]) -> list[OpeningFrames]:
+        """The frames of the openings asked (start, vertical) whose every face instant was kept."""
+        found = []
+        for opening, vertical in sorted(set(openings)):
+            jpegs = self.jpegs.get((opening_key(opening), vertical), [])
+            if len(jpegs) == len(FACE_INSTANTS_S):
+                found.append(OpeningFrames(start_s=opening, vertical=vertical, jpegs=jpegs))
+        return found
 
 
 def opening_key(t: float) -> float:

@@ -19,7 +19,7 @@ from activities.clip_media import ClipMediaActivities
 from domain.clip_plan import ShotPass, copy_plan
 from media.clipping import copy_clip, face_in_first_seconds
 from media.face_frames import FaceFrames
-from media.faces import face_detector_available
+from media.faces import face_detector_available, face_in
 from media.shot_pass import shot_pass
 from media.source import Stopped
 from models.schemas.clips import CutClipInput, ShotsInput
@@ -65,8 +65,8 @@ def test_each_opening_and_framing_gets_the_answer_its_clip_would(tmp_path: Path)
     faces = FaceFrames()
     shots = shot_pass(str(source), tmp_path / "crop.mp4", 1920, faces=faces)
     assert shots.cut_times_s == OPENINGS[1:]
-    seen = faces.faces(EXPECTED)
-    assert {(start, vertical): face for start, vertical, face in seen} == EXPECTED
+    kept = faces.kept(EXPECTED)
+    assert {(o.start_s, o.vertical): face_in(o.jpegs) for o in kept} == EXPECTED
     for start, vertical in EXPECTED:  # the clips themselves, looked at as before the pass kept frames
         plan = copy_plan(shots, start, start + SHOT_S, vertical)
         assert plan is not None
@@ -79,11 +79,11 @@ def test_each_opening_and_framing_gets_the_answer_its_clip_would(tmp_path: Path)
 def test_only_openings_whose_frames_were_all_kept_are_answered(tmp_path: Path) -> None:
     faces = FaceFrames(limit=2)  # the start and the first cut; later openings fall back to the clip's own check
     shot_pass(str(_render(tmp_path / "faces.mp4")), tmp_path / "crop.mp4", 1920, faces=faces)
-    answered = {(start, vertical) for start, vertical, _ in faces.faces(EXPECTED)}
-    assert answered == {(0.0, False), (0.0, True), (2.0, False), (2.0, True)}
+    kept = {(o.start_s, o.vertical) for o in faces.kept(EXPECTED)}
+    assert kept == {(0.0, False), (0.0, True), (2.0, False), (2.0, True)}
 
 
-async def test_the_activities_check_the_planned_openings_in_the_pass_and_the_clips_carry_its_answer(
+async def test_the_pass_stores_the_planned_openings_frames_and_each_clip_s_face_check_uses_them(
     s3: Any, stack_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bucket, key = stack_settings.r2_client_assets_bucket, f"assets/tests/{uuid.uuid4()}.mp4"
@@ -95,9 +95,9 @@ async def test_the_activities_check_the_planned_openings_in_the_pass_and_the_cli
     stored = await s3.get_object(Bucket=bucket, Key=f"{key}.shots/shots.json")
     kept = ShotPass.model_validate_json(await stored["Body"].read())
     planned = {(c.start_s, c.vertical_crop) for c in shots.candidates}
-    assert {(start, vertical) for start, vertical, _ in kept.faces} == planned
-    for start, vertical, face in kept.faces:
-        assert face is EXPECTED[(start, vertical)], (start, vertical)
+    assert {(o.start_s, o.vertical) for o in kept.face_frames} == planned
+    for o in kept.face_frames:
+        assert face_in(o.jpegs) is EXPECTED[(o.start_s, o.vertical)], o.start_s
 
     def decoded(path: Path) -> None:
         raise AssertionError(f"{path} decoded for its face check")

@@ -149,7 +149,8 @@ async def test_long_steps_heartbeat_every_few_seconds_and_stream_the_crop(
     s3: Any, stack_settings: Settings, videos: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(heartbeat, "HEARTBEAT_EVERY_S", 0.2)
-    monkeypatch.setattr(clip_media, "UPLOAD_PART_BYTES", 1024)  # the crop goes up in parts from the file
+    monkeypatch.setattr(clip_media, "SINGLE_PUT_BYTES", 1024)  # the crop goes up in parts from the file
+    monkeypatch.setattr(clip_media, "UPLOAD_PART_BYTES", 1024)
     beats: list[tuple[float, Any]] = []
     env = ActivityEnvironment()
     env.on_heartbeat = lambda *details: beats.append((time.monotonic(), details[0] if details else None))
