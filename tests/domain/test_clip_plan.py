@@ -135,6 +135,8 @@ def test_every_plan_lies_in_the_video_and_starts_on_a_boundary(
     plans = plan_clips(cuts, duration, width, height, cap)
     boundaries = shot_boundaries(cuts, duration)
     assert 1 <= len(plans) <= cap
+    # the cap is a budget: one more slot never yields fewer candidates
+    assert len(plan_clips(cuts, duration, width, height, cap + 1)) >= len(plans)
     assert plans == sorted(plans, key=lambda p: (p.start_s, p.duration_s, p.vertical_crop))
     for p in plans:
         assert 0.0 <= p.start_s < p.end_s <= round(duration, 3)
