@@ -14,6 +14,10 @@ FACE_MAX_EDGE = 640  # Haar cost grows with pixels; faces in an ad frame stay fa
 FACE_INSTANTS_S = (0.5, 1.5)
 FACE_FRAME_MAX_EDGE = 640  # detect_faces shrinks to 640 anyway: encoding a larger JPEG is wasted work
 FACE_JPEG_QUALITY = 85
+# the cascade's window grows 20 % a scale, and a face needs 6 overlapping hits: against the earlier 10 % and 8, as
+# many faces found (a photographed face at 1/7 to 1/2 of the short edge, blurred, faded or noisy) with fewer false
+# hits on textures, in ~55 % of the time (bench/README.md, "Face detector"); no hit on 300 busy synthetic frames
+SCALE_STEP, MIN_NEIGHBOURS = 1.2, 6
 
 # one thread per detection: the media queue runs one activity per core, and OpenCV's pool (one per core,
 # spinning while it waits) then had two detections' four threads fight over two cores with the uploads
@@ -52,10 +56,9 @@ def detect_faces(jpeg: bytes) -> int:
         return 0
     if (scale := FACE_MAX_EDGE / max(image.shape)) < 1:
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    # precision over recall: no hit on 300 busy synthetic frames, while drawn faces still pass;
     # faces under 1/8 of the short edge are background, not what an ad shows
     side = max(24, min(image.shape) // 8)
-    found = cascade.detectMultiScale(cv2.equalizeHist(image), 1.1, 8, minSize=(side, side))
+    found = cascade.detectMultiScale(cv2.equalizeHist(image), SCALE_STEP, MIN_NEIGHBOURS, minSize=(side, side))
     return len(found)
 
 

@@ -144,6 +144,27 @@ def test_a_drawn_face_is_found() -> None:
     assert ok and la.detect_faces(jpeg.tobytes()) == 1
 
 
+# a photographed face (public domain: NASA's portrait of Eileen Collins, as scikit-image ships it), its face box
+PHOTO_FACE = Path(__file__).resolve().parent.parent / "support" / "astronaut_face.jpg"
+PHOTO_FACE_WIDTH = 93
+
+
+@needs_haar
+@pytest.mark.parametrize("size", [(1920, 1080), (606, 1080)], ids=["16:9", "9:16"])
+@pytest.mark.parametrize("share", [0.15, 0.25, 0.33])
+def test_a_photographed_face_is_found_in_either_framing(size: tuple[int, int], share: float) -> None:
+    """At 15-33 % of the short edge, on a busy background, blurred as a compressed video frame would be."""
+    photo = cv2.imread(str(PHOTO_FACE), cv2.IMREAD_GRAYSCALE)
+    scale = share * min(size) / PHOTO_FACE_WIDTH
+    photo = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    noise = np.random.default_rng(3).integers(0, 255, (size[1] // 8, size[0] // 8), dtype=np.uint8)
+    frame = cv2.resize(noise, size, interpolation=cv2.INTER_LINEAR)
+    top, left = (size[1] - photo.shape[0]) // 2, (size[0] - photo.shape[1]) // 3
+    frame[top : top + photo.shape[0], left : left + photo.shape[1]] = photo
+    ok, jpeg = cv2.imencode(".jpg", cv2.GaussianBlur(frame, (0, 0), 1.5))
+    assert ok and la.detect_faces(jpeg.tobytes()) == 1
+
+
 def test_undecodable_image_has_no_faces() -> None:
     if not la.face_detector_available():
         with pytest.raises(la.FaceDetectorUnavailable):
