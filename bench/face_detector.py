@@ -33,7 +33,8 @@ def fit(image: np.ndarray) -> np.ndarray:
 
 
 def detector(scale_step: float, neighbours: int) -> Callable[[np.ndarray], bool]:
-    cascade = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"))
+    folder = Path(getattr(cv2, "data").haarcascades)  # noqa: B009 (cv2's stubs lack cv2.data)
+    cascade = cv2.CascadeClassifier(str(folder / "haarcascade_frontalface_default.xml"))
 
     def found(image: np.ndarray) -> bool:
         side = max(24, min(image.shape) // 8)  # as media.faces.detect_faces
@@ -42,11 +43,17 @@ def detector(scale_step: float, neighbours: int) -> Callable[[np.ndarray], bool]
     return found
 
 
+def grey(path: Path) -> np.ndarray | None:
+    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    return image if image is not None and min(image.shape) >= 200 else None
+
+
 def images(folder: Path) -> tuple[list[np.ndarray], list[np.ndarray]]:
     rng = np.random.default_rng(1)
-    astronaut = cv2.imread(str(folder / "astronaut.png"), cv2.IMREAD_GRAYSCALE)
-    textures = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) for p in sorted(folder.glob("*.png")) if p.stem != "astronaut"]
-    textures = [t for t in textures if t is not None and min(t.shape) >= 200]
+    astronaut = grey(folder / "astronaut.png")
+    if astronaut is None:
+        raise SystemExit(f"no astronaut.png in {folder}: see this module's docstring")
+    textures = [t for p in sorted(folder.glob("*.png")) if p.stem != "astronaut" and (t := grey(p)) is not None]
     negatives = []
     for texture in textures:
         h, w = texture.shape
