@@ -21,10 +21,13 @@ from media.crop_cache import CropCache
 from models.schemas.clips import CandidateClip, CutClipInput, CutClipOutput, ShotsInput, ShotsOutput
 from models.schemas.media import MediaLimits
 from storage import keys
+from storage.growing_upload import GrowingUpload
 from storage.objects import MEDIA_READ_SECONDS, ObjectRef, presigned_get, stream_to_object
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
+
+    from media.face_frames import FaceFrames
 
 CLIP_MAX_EDGE = 1920
 # a file up to this goes in one PUT (a 30 s 9:16 clip: ~25 MB; on the dev stack's SeaweedFS, 16 MB took half the
@@ -51,36 +54,22 @@ class ClipMediaActivities:
     @typed_failures
     async def detect_shots(self, params: ShotsInput) -> ShotsOutput:
         """Hard cuts of the whole video; in the same decode, a horizontal source's 9:16 crop for its clips."""
-        from media.clip_candidates import plan_candidates
-        from media.clipping import loudness_blocks
         from media.face_frames import FaceFrames
-        from media.shot_pass import loudness_source, shot_pass
+        from media.shot_pass import shot_pass
 
-        url = await self._url(params.video_key)
+        url, crop_key = await self._url(params.video_key), keys.shot_pass_crop(params.video_key)
         async with heartbeating("finding shots") as work:
             with tempfile.TemporaryDirectory(prefix="ugc-shots-") as workdir:
                 crop, faces = Path(workdir) / "vertical.mp4", FaceFrames()
-                shots = await in_thread(work, shot_pass, url, crop, CLIP_MAX_EDGE, work.beat,
-                                        limits=self.limits, should_stop=work.should_stop, faces=faces)  # fmt: skip
-                scan = loudness_source(shots, crop, url)
-
-                async def measure_and_plan() -> list[CandidateClip] | None:
-                    """Loudness, the candidates and their openings' face frames: all while the crop uploads."""
-                    work.beat("measuring loudness and storing the crop")
-                    if shots.has_audio:
-                        shots.loudness_blocks = await in_thread(work, loudness_blocks, scan, work.should_stop)
-                    if params.max_candidates is None:
-                        return None
-                    work.beat("choosing the candidate clips")
-                    plans = await in_thread(work, plan_candidates, shots, params.max_candidates, CLIP_MAX_EDGE)
-                    shots.face_frames = faces.kept((p.start_s, p.vertical_crop) for p in plans)
-                    return [CandidateClip(start_s=p.start_s, end_s=p.end_s, vertical_crop=p.vertical_crop,
-                                          reason=p.reason) for p in plans]  # fmt: skip
-
-                crop_key = keys.shot_pass_crop(params.video_key)
-                store = self._store_file(crop_key, crop, work) if shots.vertical_keyframes_s else None
-                candidates = await _both(measure_and_plan(), store)
-                if store is not None:
+                growing = GrowingUpload(self.s3, crop_key, crop, part_bytes=UPLOAD_PART_BYTES,
+                                        content_type=keys.content_type("mp4"))  # fmt: skip
+                async with growing:  # the crop is stored while the pass writes it
+                    shots = await growing.while_writing(in_thread(
+                        work, shot_pass, url, crop, CLIP_MAX_EDGE, work.beat,
+                        limits=self.limits, should_stop=work.should_stop, faces=faces,
+                    ))  # fmt: skip
+                    candidates, stored = await self._after_pass(params, shots, faces, crop, url, growing, work)
+                if stored:
                     shots.crop_id = uuid.uuid4().hex  # this pass's crop: a retried pass's gets another
                     if self.crops is not None:
                         await asyncio.to_thread(self.crops.keep, shots.crop_id, crop)
@@ -89,6 +78,34 @@ class ClipMediaActivities:
             await self.s3.put_object(Bucket=samples.bucket, Key=samples.key, Body=shots.model_dump_json().encode())
         return ShotsOutput(duration_s=shots.duration_s, cut_times_s=shots.cut_times_s, width=shots.width,
                            height=shots.height, candidates=candidates)  # fmt: skip
+
+    async def _after_pass(
+        self, params: ShotsInput, shots: ShotPass, faces: FaceFrames, crop: Path, url: str,
+        growing: GrowingUpload, work: ThreadWork,
+    ) -> tuple[list[CandidateClip] | None, bool]:  # fmt: skip
+        """Loudness and the candidates while the crop's last parts are stored; (candidates, whether it was)."""
+        from media.clip_candidates import plan_candidates
+        from media.clipping import loudness_blocks
+        from media.shot_pass import loudness_source
+
+        scan = loudness_source(shots, crop, url)
+
+        async def measure_and_plan() -> list[CandidateClip] | None:
+            """Loudness, the candidates and their openings' face frames: all while the crop uploads."""
+            work.beat("measuring loudness and storing the crop")
+            if shots.has_audio:
+                shots.loudness_blocks = await in_thread(work, loudness_blocks, scan, work.should_stop)
+            if params.max_candidates is None:
+                return None
+            work.beat("choosing the candidate clips")
+            plans = await in_thread(work, plan_candidates, shots, params.max_candidates, CLIP_MAX_EDGE)
+            shots.face_frames = faces.kept((p.start_s, p.vertical_crop) for p in plans)
+            return [CandidateClip(start_s=p.start_s, end_s=p.end_s, vertical_crop=p.vertical_crop,
+                                  reason=p.reason) for p in plans]  # fmt: skip
+
+        whole = lambda: self._store_file(growing.dest, crop, work)  # noqa: E731 (when nothing went up early)
+        store = growing.finish(whole) if shots.vertical_keyframes_s else None
+        return await _both(measure_and_plan(), store), store is not None
 
     async def _store_file(self, dest: ObjectRef, path: Path, work: ThreadWork) -> None:
         """Upload a local file: one PUT up to SINGLE_PUT_BYTES, else streamed in parts (never whole in memory)."""

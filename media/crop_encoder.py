@@ -35,7 +35,9 @@ class CropEncoder:
         self.failed = False
         self.stats = _VideoStats(SMALL_WIDTH, thumb_height)  # the crop's samples, as measure_video takes them
         self.packets: list[tuple[float, float, bool]] = []  # (dts, pts, keyframe) of the crop's video
-        self.out = av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"})
+        # no faststart: the index goes at the end, so the file only grows in order while it is written (it is
+        # stored as it grows, storage.growing_upload) and is not rewritten whole at the end
+        self.out = av.open(str(path), "w", format="mp4")
         try:
             self.graph = crop_graph(video, crop, size)
             rate = video.average_rate or Fraction(30)
@@ -63,7 +65,7 @@ class CropEncoder:
         self.queue.put(packet)
 
     def close(self) -> bool:
-        """Drain the encoder and finish the MP4 (faststart moves its index to the front); whether the crop is whole."""
+        """Drain the encoder and finish the MP4 (its index at the end); whether the crop is whole."""
         self._end(_CLOSE)
         return not self.failed
 
