@@ -33,14 +33,7 @@ def fit(image: np.ndarray) -> np.ndarray:
 
 
 def detector(scale_step: float, neighbours: int) -> Callable[[np.ndarray], bool]:
-    folder = Path(getattr(cv2, "data").haarcascades)  # noqa: B009 (cv2's stubs lack cv2.data)
-    cascade = cv2.CascadeClassifier(str(folder / "haarcascade_frontalface_default.xml"))
-
-    def found(image: np.ndarray) -> bool:
-        side = max(24, min(image.shape) // 8)  # as media.faces.detect_faces
-        return len(cascade.detectMultiScale(cv2.equalizeHist(image), scale_step, neighbours, minSize=(side, side))) > 0
-
-    return found
+    return lambda image: faces.faces_in_image(image, scale_step, neighbours) > 0
 
 
 def grey(path: Path) -> np.ndarray | None:

@@ -48,17 +48,22 @@ class FaceDetectorUnavailable(RuntimeError):
 
 def detect_faces(jpeg: bytes) -> int:
     """Frontal faces the Haar cascade finds in a JPEG (0 for an undecodable image)."""
+    return faces_in_image(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE))
+
+
+def faces_in_image(image: np.ndarray | None, scale_step: float = SCALE_STEP, neighbours: int = MIN_NEIGHBOURS) -> int:
+    """Frontal faces in a grey image (0 for None: undecodable), looked for within FACE_MAX_EDGE; other settings are
+    for bench/face_detector.py."""
     cascade = _cascade()
     if cascade is None:
         raise FaceDetectorUnavailable("this OpenCV has no Haar cascades (opencv-python-headless<5 has)")
-    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
     if image is None:
         return 0
     if (scale := FACE_MAX_EDGE / max(image.shape)) < 1:
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     # faces under 1/8 of the short edge are background, not what an ad shows
     side = max(24, min(image.shape) // 8)
-    found = cascade.detectMultiScale(cv2.equalizeHist(image), SCALE_STEP, MIN_NEIGHBOURS, minSize=(side, side))
+    found = cascade.detectMultiScale(cv2.equalizeHist(image), scale_step, neighbours, minSize=(side, side))
     return len(found)
 
 

@@ -72,21 +72,20 @@ class GrowingUpload:
         """Store the finished file: its first part and tail, or through `whole` when nothing usable went early."""
         if self.early and not self._follow_failed and await asyncio.to_thread(self._unchanged):
             size = (await asyncio.to_thread(self.path.stat)).st_size
-            number = max(self.early) + 1
-            rest = [(1, 0, self.part_bytes)]
-            for offset in range(self._next, size, self.part_bytes):
-                rest.append((number, offset, min(self.part_bytes, size - offset)))
-                number += 1
+            step = self.part_bytes
+            rest = [0, *range(self._next, size, step)]  # part 1, then whatever the file grew past the early ones
+            etags = {n: etag for n, (_, etag, _) in self.early.items()}
             sending = asyncio.Semaphore(PARALLEL_PARTS)  # a lagging upload's many parts are not all held at once
 
-            async def send(number: int, offset: int, length: int) -> None:
+            async def send(offset: int) -> None:
                 async with sending:
-                    await self._send(number, offset, length)
+                    number = offset // step + 1
+                    etags[number], _ = await self._send(number, offset, min(step, size - offset))
 
             async with asyncio.TaskGroup() as group:  # one failing cancels the others
-                for part in rest:
-                    group.create_task(send(*part))
-            parts: list[Any] = [{"ETag": etag, "PartNumber": n} for n, (_, etag, _) in sorted(self.early.items())]
+                for offset in rest:
+                    group.create_task(send(offset))
+            parts: list[Any] = [{"ETag": etags[n], "PartNumber": n} for n in sorted(etags)]
             await self.s3.complete_multipart_upload(
                 Bucket=self.dest.bucket, Key=self.dest.key, UploadId=self._upload_id or "",
                 MultipartUpload={"Parts": parts},
@@ -102,7 +101,9 @@ class GrowingUpload:
             while self._writing:
                 size = await asyncio.to_thread(self._size)
                 if size >= self._next + self.part_bytes:
-                    await self._send(len(self.early) + 2, self._next, self.part_bytes)
+                    number = self._next // self.part_bytes + 1
+                    etag, crc = await self._send(number, self._next, self.part_bytes)
+                    self.early[number] = (self._next, etag, crc)
                     self._next += self.part_bytes
                 else:
                     await asyncio.sleep(POLL_S)
@@ -110,7 +111,8 @@ class GrowingUpload:
             log.warning("storing %s while it was written failed; it is sent whole at the end", self.dest, exc_info=True)
             self._follow_failed = True
 
-    async def _send(self, number: int, offset: int, length: int) -> None:
+    async def _send(self, number: int, offset: int, length: int) -> tuple[str, int]:
+        """Upload one part of the file (the multipart upload begun at the first); its ETag and CRC-32."""
         body = await asyncio.to_thread(self._read, offset, length)
         if self._upload_id is None:
             created = await self.s3.create_multipart_upload(
@@ -120,7 +122,7 @@ class GrowingUpload:
         answer = await self.s3.upload_part(
             Bucket=self.dest.bucket, Key=self.dest.key, UploadId=self._upload_id, PartNumber=number, Body=body
         )
-        self.early[number] = (offset, answer["ETag"], zlib.crc32(body))
+        return answer["ETag"], zlib.crc32(body)
 
     def _size(self) -> int:
         try:
