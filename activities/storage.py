@@ -104,10 +104,15 @@ class StorageActivities:
     @activity.defn
     @typed_failures
     async def delete_objects(self, params: DeleteObjectsInput) -> Done:
-        """Delete objects; a missing one is already the wanted state."""
+        """Delete objects, and any upload of one left unfinished (a worker killed mid-upload, such as the shot
+        pass's crop stored while it is written, leaves its parts taking space); a missing one is the wanted state."""
         for key in params.keys:
             ref = ObjectRef.parse(key)
             await self.s3.delete_object(Bucket=ref.bucket, Key=ref.key)
+            unfinished = await self.s3.list_multipart_uploads(Bucket=ref.bucket, Prefix=ref.key)
+            for upload in unfinished.get("Uploads", []):
+                if upload.get("Key") == ref.key:  # the prefix also matches longer keys
+                    await self.s3.abort_multipart_upload(Bucket=ref.bucket, Key=ref.key, UploadId=upload["UploadId"])
         return Done()
 
     async def _exists(self, ref: ObjectRef) -> bool:

@@ -14,7 +14,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.registry import download_client
 from activities.storage import StorageActivities
 from devstack.samples import make_test_video
-from models.schemas.media import FetchVideoInput
+from models.schemas.media import DeleteObjectsInput, FetchVideoInput
 from settings import Settings
 from storage.keys import OCTET_STREAM
 
@@ -78,3 +78,17 @@ async def test_a_closed_port_is_retryable_and_does_not_say_so(stack_settings: Se
     assert failed.value.type == "SourceUnavailable" and not failed.value.non_retryable
     assert "refused" not in failed.value.message.lower() and "9" not in failed.value.message
     assert await _staged(s3, key) == []
+
+
+async def test_deleting_an_object_also_aborts_its_unfinished_uploads(stack_settings: Settings, s3: Any) -> None:
+    """A worker killed while storing (the shot pass's crop goes up while it is written) leaves a multipart
+    upload; deleting the object drops its parts too, and leaves a longer key's upload alone."""
+    bucket, key = stack_settings.r2_client_assets_bucket, f"assets/tests/{uuid.uuid4()}.mp4.shots/vertical.mp4"
+    for name in (key, f"{key}.other"):
+        created = await s3.create_multipart_upload(Bucket=bucket, Key=name)
+        await s3.upload_part(Bucket=bucket, Key=name, UploadId=created["UploadId"], PartNumber=2, Body=b"x" * 1024)
+    async with download_client(stack_settings) as http:
+        storage = StorageActivities(s3, http, stack_settings.multipart_chunk_bytes)
+        await ActivityEnvironment().run(storage.delete_objects, DeleteObjectsInput(keys=[f"r2://{bucket}/{key}"]))
+    left = await s3.list_multipart_uploads(Bucket=bucket, Prefix=key)
+    assert [upload["Key"] for upload in left.get("Uploads", [])] == [f"{key}.other"]
