@@ -14,7 +14,7 @@ from temporalio import activity
 
 from activities.errors import typed_failures
 from activities.heartbeat import ThreadWork, heartbeating, in_thread
-from domain.clip_plan import ShotPass, copy_plan
+from domain.clip_plan import OpeningFace, ShotPass, copy_plan
 from domain.failures import ShotPassMissing
 from domain.rules import ClipFeatures
 from media.crop_cache import CropCache
@@ -59,8 +59,8 @@ class ClipMediaActivities:
 
         url, crop_key = await self._url(params.video_key), keys.shot_pass_crop(params.video_key)
         async with heartbeating("finding shots") as work:
-            with tempfile.TemporaryDirectory(prefix="ugc-shots-") as workdir:
-                crop, faces = Path(workdir) / "vertical.mp4", FaceFrames()
+            with tempfile.TemporaryDirectory(prefix="ugc-shots-") as workdir, FaceFrames() as faces:
+                crop = Path(workdir) / "vertical.mp4"
                 growing = GrowingUpload(self.s3, crop_key, crop, part_bytes=UPLOAD_PART_BYTES,
                                         content_type=keys.content_type("mp4"))  # fmt: skip
                 async with growing:  # the crop is stored while the pass writes it
@@ -90,16 +90,23 @@ class ClipMediaActivities:
 
         scan = loudness_source(shots, crop, url)
 
+        async def faces_checked() -> None:
+            """The face checks the pass did not finish while it decoded (usually none)."""
+            answers = await in_thread(work, faces.answers)
+            shots.opening_faces = [OpeningFace(start_s=s, vertical=v, face=f) for (s, v), f in sorted(answers.items())]
+
         async def measure_and_plan() -> list[CandidateClip] | None:
-            """Loudness, the candidates and their openings' face frames: all while the crop uploads."""
+            """Loudness and the openings' faces, then the candidates: all while the crop uploads."""
             work.beat("measuring loudness and storing the crop")
             if shots.has_audio:
-                shots.loudness_blocks = await in_thread(work, loudness_blocks, scan, work.should_stop)
+                loudness = in_thread(work, loudness_blocks, scan, work.should_stop)
+                shots.loudness_blocks = await _both(loudness, faces_checked())
+            else:
+                await faces_checked()
             if params.max_candidates is None:
                 return None
             work.beat("choosing the candidate clips")
             plans = await in_thread(work, plan_candidates, shots, params.max_candidates, CLIP_MAX_EDGE)
-            shots.face_frames = faces.kept((p.start_s, p.vertical_crop) for p in plans)
             return [CandidateClip(start_s=p.start_s, end_s=p.end_s, vertical_crop=p.vertical_crop,
                                   reason=p.reason) for p in plans]  # fmt: skip
 
@@ -124,23 +131,15 @@ class ClipMediaActivities:
     @typed_failures
     async def cut_clip(self, params: CutClipInput) -> CutClipOutput:
         """Copy (or re-encode) one clip, store it, and measure it from the shot pass's samples."""
-        from media.faces import face_in
-
         url = await self._url(params.video_key)
         shots = await self._shots(keys.shot_pass_samples(params.video_key))
         dest = keys.clip(params.clips_bucket, params.video_asset_id, params.clip_id)
         async with heartbeating("cutting") as work:
-            # the face check looks at the frames the pass kept for this opening while the clip is copied
-            kept = shots.frames_at(params.start_s, params.vertical_crop)
-            looking = asyncio.ensure_future(asyncio.to_thread(face_in, kept) if kept else asyncio.sleep(0))
-            try:
-                with tempfile.TemporaryDirectory(prefix="ugc-clip-") as workdir:
-                    path = await self._cut(params, shots, url, Path(workdir), work)
-                    work.beat("measuring and storing the clip")  # the measuring (CPU) while the upload waits on I/O
-                    measure = self._measure(params, shots, path, work, looking)
-                    features = await _both(measure, self._store_file(dest, path, work))
-            finally:
-                looking.cancel()
+            with tempfile.TemporaryDirectory(prefix="ugc-clip-") as workdir:
+                path = await self._cut(params, shots, url, Path(workdir), work)
+                work.beat("measuring and storing the clip")  # the measuring (CPU) while the upload waits on I/O
+                measure = self._measure(params, shots, path, work)
+                features = await _both(measure, self._store_file(dest, path, work))
         return CutClipOutput(clip_key=str(dest), features=features)
 
     async def _cut(self, params: CutClipInput, shots: ShotPass, url: str, workdir: Path, work: ThreadWork) -> Path:
@@ -158,11 +157,9 @@ class ClipMediaActivities:
                             heartbeat=work.beat, limits=self.limits, should_stop=stop)  # fmt: skip
         return path
 
-    async def _measure(
-        self, params: CutClipInput, shots: ShotPass, path: Path, work: ThreadWork, looking: asyncio.Future[Any]
-    ) -> ClipFeatures:
-        """From the pass's samples over the clip's span (`looking`: the face check of its opening's kept frames,
-        None when there were none), else from the clip itself."""
+    async def _measure(self, params: CutClipInput, shots: ShotPass, path: Path, work: ThreadWork) -> ClipFeatures:
+        """From the pass's samples over the clip's span and its face check of the clip's opening, else from the clip
+        itself."""
         from media.clip_features import span_features
         from media.clipping import clip_features
 
@@ -170,7 +167,8 @@ class ClipMediaActivities:
         if samples is None:  # a crop FFmpeg refused in the pass left no 9:16 samples: the clip itself is measured
             return await in_thread(work, clip_features, path, heartbeat=work.beat, should_stop=work.should_stop)
         face_key, span = (params.video_key, params.start_s, params.vertical_crop), (params.start_s, params.end_s)
-        seen = await looking
+        opening = shots.face_at(params.start_s, params.vertical_crop)
+        seen = opening.face if opening is not None else None
         return await in_thread(work, span_features, path, samples, shots.loudness_blocks, span, face_key, seen)
 
     async def _crop(self, shots: ShotPass, video_key: str, workdir: Path) -> str:

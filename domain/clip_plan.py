@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from domain.platforms import PLATFORM_SPECS
 
@@ -195,15 +195,13 @@ class Samples(BaseModel):
     diffs: list[float] = []  # mean |Δluma| / 255
 
 
-class OpeningFrames(BaseModel):
-    """The frames a clip opening at start_s shows at the face instants (grey JPEGs, as the face check takes them):
-    kept by the shot pass, so a clip's face check needs no decode of the clip."""
-
-    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")  # in shots.json as base64
+class OpeningFace(BaseModel):
+    """Whether a clip opening at start_s in that framing shows a frontal face at the face instants (None: no face
+    detector): checked by the shot pass on its own frames, so neither the plan nor the clip decodes them again."""
 
     start_s: float
     vertical: bool
-    jpegs: list[bytes]
+    face: bool | None
 
 
 class ShotPass(BaseModel):
@@ -224,15 +222,13 @@ class ShotPass(BaseModel):
     has_audio: bool = False
     audio_is_aac: bool = False  # copied, not re-encoded, into the clips
     loudness_blocks: list[tuple[float, float]] | None = None  # (block end s, momentary LUFS); None: no audio
-    face_frames: list[OpeningFrames] = []  # for the planned candidates' openings
+    opening_faces: list[OpeningFace] = []  # per opening and framing the pass looked at
     crop_id: str | None = None  # names the stored crop's copy a media worker may keep (media.crop_cache)
 
-    def frames_at(self, start_s: float, vertical: bool) -> list[bytes] | None:
-        """What a clip opening at start_s in that framing shows at the face instants; None if the pass kept nothing."""
-        for kept in self.face_frames:
-            if kept.vertical == vertical and abs(kept.start_s - start_s) <= TIME_EPS_S:
-                return list(kept.jpegs)
-        return None
+    def face_at(self, start_s: float, vertical: bool) -> OpeningFace | None:
+        """The pass's face check for a clip opening at start_s in that framing; None if it has none."""
+        found = (f for f in self.opening_faces if f.vertical == vertical and abs(f.start_s - start_s) <= TIME_EPS_S)
+        return next(found, None)
 
 
 class CopyPlan(NamedTuple):

@@ -9,7 +9,8 @@ from media.clip_features import estimate_features
 
 
 def plan_candidates(shots: ShotPass, limit: int, max_edge: int) -> list[ClipPlan]:
-    """Up to limit spread-out candidates; where a framing's clips can be copied, only copyable ones."""
+    """Up to limit spread-out candidates; where a framing's clips can be copied, only copyable ones. Scored with the
+    pass's face checks of their openings (shots.opening_faces) where it made them."""
 
     def allowed(plan: ClipPlan) -> bool:
         if copy_plan(shots, plan.start_s, plan.end_s, plan.vertical_crop) is not None:
@@ -20,8 +21,9 @@ def plan_candidates(shots: ShotPass, limit: int, max_edge: int) -> list[ClipPlan
     def estimate(plan: ClipPlan) -> ClipFeatures:
         samples = shots.vertical if plan.vertical_crop and shots.vertical is not None else shots.original
         size = vertical_size(shots.width, shots.height, max_edge) if plan.vertical_crop else _scaled(shots, max_edge)
-        span = (plan.start_s, plan.end_s)
-        return estimate_features(samples, shots.loudness_blocks, span, size, shots.has_audio)
+        span, opening = (plan.start_s, plan.end_s), shots.face_at(plan.start_s, plan.vertical_crop)
+        face = opening.face if opening is not None else None
+        return estimate_features(samples, shots.loudness_blocks, span, size, shots.has_audio, face)
 
     spans = possible_spans(shots.cut_times_s, shots.duration_s)
     if not (shots.source_packets or shots.vertical_keyframes_s):

@@ -1,35 +1,49 @@
-"""The face check's frames, kept by the shot pass: what a clip opening on each shot shows at 0.5 and 1.5 s.
+"""The face check of every shot opening, from the shot pass's own frames: what a clip opening there shows at 0.5
+and 1.5 s, whole and cropped to 9:16.
 
 A clip's face check used to decode the clip's first 1.5 s (an original one also its hidden lead-in) once per start
-and framing: about a tenth of a decode per candidate. The pass decodes those frames anyway; it keeps each one as a
-small grey JPEG, whole and cropped to 9:16; those of the openings the plan picks are stored with the pass, and
-each clip's face check looks at its own two (`media.faces.face_in`).
+and framing: about a tenth of a decode per candidate. The pass decodes those frames anyway; it encodes each as the
+small grey JPEG the clip's own check would look at, and checks every opening's pair while it decodes
+(`media.face_checks`), so the plan ranks openings by a face too and each clip takes its opening's answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from types import TracebackType
 
 import cv2
 import numpy as np
 
-from domain.clip_plan import TIME_EPS_S, OpeningFrames
+from domain.clip_plan import TIME_EPS_S
+from media.face_checks import BackgroundFaceChecks
 from media.faces import FACE_FRAME_MAX_EDGE, FACE_INSTANTS_S, FACE_JPEG_QUALITY
 
-# openings whose frames are kept (4 JPEGs of ~20-40 kB each): a pass sees about one per shot, and a busy video
+# openings looked at (4 JPEGs of ~20-40 kB each, until checked): a pass sees about one per shot, and a busy video
 # several per shot (a jump that is no cut); past it, a clip looks at its own first seconds as before
 OPENINGS_KEPT = 256
 
+Opening = tuple[float, bool]  # (start in the clip plan's time, 9:16)
+
 
 class FaceFrames:
-    """Per shot opening (its start in the clip plan's time) and framing, the JPEGs of its face instants."""
+    """Per shot opening and framing, the JPEGs of its face instants, each pair checked for a face once complete.
+
+    A context manager: leaving it ends the checks' thread (a pass that failed or stopped leaves none behind).
+    """
 
     def __init__(self, limit: int = OPENINGS_KEPT):
         self.limit = limit
-        self.jpegs: dict[tuple[float, bool], list[bytes]] = {}
+        self.jpegs: dict[Opening, list[bytes]] = {}  # instants kept so far, until the opening's last one
         self.openings: set[float] = set()
         self.due: list[tuple[float, float]] = []  # (source time of an instant, opening) not reached yet
         self.crop: tuple[int, int] | None = None  # the 9:16 centre crop's size in source pixels, when there is one
+        self.checks: BackgroundFaceChecks[Opening] = BackgroundFaceChecks()
+
+    def __enter__(self) -> FaceFrames:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.checks.close()
 
     def open(self, opening: float, first_frame_s: float) -> None:
         """A shot may open at first_frame_s: keep the frames its clips would show at the face instants."""
@@ -49,18 +63,20 @@ class FaceFrames:
         vertical = _jpeg(_centre(grey, self.crop)) if self.crop is not None else None
         while self.wants(t):
             _, opening = self.due.pop(0)
-            self.jpegs.setdefault((opening, False), []).append(original)
+            self._keep((opening, False), original)
             if vertical is not None:
-                self.jpegs.setdefault((opening, True), []).append(vertical)
+                self._keep((opening, True), vertical)
 
-    def kept(self, openings: Iterable[tuple[float, bool]]) -> list[OpeningFrames]:
-        """The frames of the openings asked (start, vertical) whose every face instant was kept."""
-        found = []
-        for opening, vertical in sorted(set(openings)):
-            jpegs = self.jpegs.get((opening_key(opening), vertical), [])
-            if len(jpegs) == len(FACE_INSTANTS_S):
-                found.append(OpeningFrames(start_s=opening, vertical=vertical, jpegs=jpegs))
-        return found
+    def _keep(self, key: Opening, jpeg: bytes) -> None:
+        kept = self.jpegs.setdefault(key, [])
+        kept.append(jpeg)
+        if len(kept) == len(FACE_INSTANTS_S):  # the opening's last instant: checked from now on, no longer kept
+            self.checks.submit(key, self.jpegs.pop(key))
+
+    def answers(self) -> dict[Opening, bool | None]:
+        """After the pass: per opening and framing whose every instant was seen, whether a face shows (None: no
+        face detector here). Waits for the checks not done yet, run at normal priority."""
+        return self.checks.answers()
 
 
 def opening_key(t: float) -> float:

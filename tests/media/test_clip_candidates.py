@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from devstack.samples import ffmpeg_exe
-from domain.clip_plan import ShotPass, copy_plan
+from domain.clip_plan import OpeningFace, ShotPass, copy_plan
 from media.clip_candidates import plan_candidates
 from media.clip_features import span_features
 from media.clipping import clip_features, copy_clip, loudness_blocks
@@ -105,6 +105,15 @@ def test_candidates_spread_and_every_clip_is_a_copy_opening_on_its_shot(
         assert fast.model_dump(exclude={"loudness_lufs"}) == slow.model_dump(exclude={"loudness_lufs"}), plan
         assert fast.loudness_lufs == pytest.approx(slow.loudness_lufs, abs=0.5)
     assert lead_ins >= 1  # some originals open between the source's keyframes, hidden by the edit list
+
+
+def test_the_pass_s_face_check_ranks_an_opening_with_a_face_first(shots: ShotPass) -> None:
+    # the pass saw a face only where a 9:16 clip opens at 13 s
+    faces = [OpeningFace(start_s=s, vertical=v, face=s == 13.0 and v) for s in (0.0, *CUTS) for v in (False, True)]
+    first_pick = plan_candidates(shots, 1, 1920)[0]
+    assert (first_pick.start_s, first_pick.vertical_crop) != (13.0, True)
+    first_pick = plan_candidates(shots.model_copy(update={"opening_faces": faces}), 1, 1920)[0]
+    assert (first_pick.start_s, first_pick.vertical_crop) == (13.0, True)
 
 
 def test_an_open_gop_source_is_copied_from_its_first_frame_only(work: Path) -> None:

@@ -19,7 +19,7 @@ from activities.clip_media import ClipMediaActivities
 from domain.clip_plan import ShotPass, copy_plan
 from media.clipping import copy_clip, face_in_first_seconds
 from media.face_frames import FaceFrames
-from media.faces import face_detector_available, face_in
+from media.faces import face_detector_available
 from media.shot_pass import shot_pass
 from media.source import Stopped
 from models.schemas.clips import CutClipInput, ShotsInput
@@ -62,11 +62,11 @@ def _render(path: Path) -> Path:
 
 def test_each_opening_and_framing_gets_the_answer_its_clip_would(tmp_path: Path) -> None:
     source = _render(tmp_path / "faces.mp4")
-    faces = FaceFrames()
-    shots = shot_pass(str(source), tmp_path / "crop.mp4", 1920, faces=faces)
+    with FaceFrames() as faces:
+        shots = shot_pass(str(source), tmp_path / "crop.mp4", 1920, faces=faces)
+        answers = faces.answers()
     assert shots.cut_times_s == OPENINGS[1:]
-    kept = faces.kept(EXPECTED)
-    assert {(o.start_s, o.vertical): face_in(o.jpegs) for o in kept} == EXPECTED
+    assert answers == EXPECTED
     for start, vertical in EXPECTED:  # the clips themselves, looked at as before the pass kept frames
         plan = copy_plan(shots, start, start + SHOT_S, vertical)
         assert plan is not None
@@ -76,14 +76,13 @@ def test_each_opening_and_framing_gets_the_answer_its_clip_would(tmp_path: Path)
         assert face_in_first_seconds(clip) is EXPECTED[(start, vertical)], (start, vertical)
 
 
-def test_only_openings_whose_frames_were_all_kept_are_answered(tmp_path: Path) -> None:
-    faces = FaceFrames(limit=2)  # the start and the first cut; later openings fall back to the clip's own check
-    shot_pass(str(_render(tmp_path / "faces.mp4")), tmp_path / "crop.mp4", 1920, faces=faces)
-    kept = {(o.start_s, o.vertical) for o in faces.kept(EXPECTED)}
-    assert kept == {(0.0, False), (0.0, True), (2.0, False), (2.0, True)}
+def test_only_openings_whose_frames_were_all_seen_are_answered(tmp_path: Path) -> None:
+    with FaceFrames(limit=2) as faces:  # the start and the first cut; later openings: the clip's own check
+        shot_pass(str(_render(tmp_path / "faces.mp4")), tmp_path / "crop.mp4", 1920, faces=faces)
+        assert set(faces.answers()) == {(0.0, False), (0.0, True), (2.0, False), (2.0, True)}
 
 
-async def test_the_pass_stores_the_planned_openings_frames_and_each_clip_s_face_check_uses_them(
+async def test_the_pass_stores_every_opening_s_face_check_and_each_clip_takes_its_own(
     s3: Any, stack_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bucket, key = stack_settings.r2_client_assets_bucket, f"assets/tests/{uuid.uuid4()}.mp4"
@@ -94,10 +93,7 @@ async def test_the_pass_stores_the_planned_openings_frames_and_each_clip_s_face_
     assert shots.candidates
     stored = await s3.get_object(Bucket=bucket, Key=f"{key}.shots/shots.json")
     kept = ShotPass.model_validate_json(await stored["Body"].read())
-    planned = {(c.start_s, c.vertical_crop) for c in shots.candidates}
-    assert {(o.start_s, o.vertical) for o in kept.face_frames} == planned
-    for o in kept.face_frames:
-        assert face_in(o.jpegs) is EXPECTED[(o.start_s, o.vertical)], o.start_s
+    assert {(o.start_s, o.vertical): o.face for o in kept.opening_faces} == EXPECTED
 
     def decoded(path: Path) -> None:
         raise AssertionError(f"{path} decoded for its face check")
@@ -112,7 +108,12 @@ async def test_the_pass_stores_the_planned_openings_frames_and_each_clip_s_face_
 
 
 def test_a_pass_stopped_mid_file_ends_its_threads(tmp_path: Path) -> None:
-    source, packets = _render(tmp_path / "faces.mp4"), iter(range(100))
-    with pytest.raises(Stopped):  # stopped with frames in the decoder's threads and the crop's queue
-        shot_pass(str(source), tmp_path / "crop.mp4", 1920, should_stop=lambda: next(packets, None) is None)
+    source, packets = _render(tmp_path / "faces.mp4"), iter(range(150))
+    # stopped with frames in the decoder's threads and the crop's queue, the first opening's faces being checked
+    with pytest.raises(Stopped), FaceFrames() as faces:
+        shot_pass(str(source), tmp_path / "crop.mp4", 1920, should_stop=lambda: next(packets, None) is None,
+                  faces=faces)  # fmt: skip
     assert not [t for t in threading.enumerate() if t.name == "crop-encoder"]
+    for thread in [t for t in threading.enumerate() if t.name == "face-checks"]:
+        thread.join(timeout=30)  # it ends after the check it is on (at the lowest priority: give it time)
+        assert not thread.is_alive()

@@ -155,6 +155,7 @@ PHOTO_FACE_WIDTH = 93
 def test_a_photographed_face_is_found_in_either_framing(size: tuple[int, int], share: float) -> None:
     """At 15-33 % of the short edge, on a busy background, blurred as a compressed video frame would be."""
     photo = cv2.imread(str(PHOTO_FACE), cv2.IMREAD_GRAYSCALE)
+    assert photo is not None
     scale = share * min(size) / PHOTO_FACE_WIDTH
     photo = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     noise = np.random.default_rng(3).integers(0, 255, (size[1] // 8, size[0] // 8), dtype=np.uint8)
