@@ -16,7 +16,14 @@ from media.face_frames import FaceFrames
 from media.keyframes import is_idr, nal_length_size
 from media.limits import FrameCounter, check_frame
 from media.local_analyzer import CUT_MIN_SCORE, SMALL_WIDTH, _VideoStats, detect_cuts
-from media.source import ShouldStop, check_stop, displayed_size, open_video, parked_frame_threads
+from media.source import (
+    ShouldStop,
+    check_stop,
+    displayed_size,
+    open_video,
+    parked_frame_threads,
+    pass_decoder_threads,
+)
 from models.schemas.media import MediaLimits
 
 # a source above this is re-encoded, not copied: clips this heavy are refused or recompressed by platforms
@@ -49,7 +56,8 @@ def shot_pass(
     with open_video(source, limits=limits) as (container, video):
         state, last_beat = _Pass(container, crop_path, max_edge, 1.0 / SAMPLE_FPS, limits, faces), monotonic()
         try:
-            with parked_frame_threads(video):
+            cc = video.codec_context
+            with parked_frame_threads(video, pass_decoder_threads(cc.width, cc.height)):
                 for packet in container.demux(*state.inputs):
                     check_stop(should_stop)
                     state.add(packet)

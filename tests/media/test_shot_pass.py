@@ -23,6 +23,7 @@ from media.clip_features import span_features
 from media.clipping import clip_features, copy_clip, loudness_blocks
 from media.local_analyzer import measure_video
 from media.shot_pass import loudness_source, shot_pass
+from media.source import DECODER_THREADS, PASS_DECODER_BYTES, pass_decoder_threads
 from models.schemas.clips import CutClipInput, ShotsInput
 from settings import Settings
 from storage.objects import ObjectRef
@@ -188,3 +189,16 @@ async def test_the_activities_store_the_pass_and_copy_clips_from_it_or_re_encode
     with pytest.raises(ApplicationError) as missing:
         await cut(4.5, 9.0, True)
     assert missing.value.type == "ShotPassMissing" and missing.value.non_retryable
+
+
+@pytest.mark.parametrize("cores", [1, 2, 8, 64])
+def test_the_pass_decodes_on_three_frame_threads_a_core_within_its_memory_budget(
+    cores: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: cores)
+    hd, largest = pass_decoder_threads(1920, 1080), pass_decoder_threads(4096, 4096)
+    assert DECODER_THREADS <= hd <= max(DECODER_THREADS, 3 * cores) and hd <= 12
+    if cores >= 2:
+        assert hd >= 6  # x264 shares the cores: the decoder needs the slack
+    for threads, (w, h) in ((hd, (1920, 1080)), (largest, (4096, 4096))):  # two frames a thread
+        assert threads == DECODER_THREADS or threads * 2 * w * h * 3 // 2 <= PASS_DECODER_BYTES
