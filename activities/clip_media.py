@@ -98,11 +98,8 @@ class ClipMediaActivities:
         async def measure_and_plan() -> list[CandidateClip] | None:
             """Loudness and the openings' faces, then the candidates: all while the crop uploads."""
             work.beat("measuring loudness and storing the crop")
-            if shots.has_audio:
-                loudness = in_thread(work, loudness_blocks, scan, work.should_stop)
-                shots.loudness_blocks = await _both(loudness, faces_checked())
-            else:
-                await faces_checked()
+            loudness = in_thread(work, loudness_blocks, scan, work.should_stop) if shots.has_audio else None
+            shots.loudness_blocks = await _both(loudness, faces_checked())  # None without audio
             if params.max_candidates is None:
                 return None
             work.beat("choosing the candidate clips")

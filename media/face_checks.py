@@ -1,10 +1,10 @@
 """Face checks on a thread of the lowest CPU priority while the shot pass decodes, the rest at the end.
 
-The pass keeps both cores busy but leaves them idle about 15 % of the time (the decoder's frame threads and x264
-waiting on each other): enough on a 60 s 1080p video for every opening's frames (~70 Haar detections), which then
-cost the pass ~2 % and the clips nothing. Whatever the thread has not finished when the pass ends is checked at
-normal priority by `answers`, so the answers never depend on how busy the machine was.
-"""
+The pass keeps both cores busy, so the checks (~70 Haar detections, ~2.3 CPU-s, on a 60 s 1080p video) are not
+free: they cost the pass 0.4-1.0 s on 2 cores (bench/README.md, session 8), the clips nothing, and let the plan
+rank openings by a face. At the lowest priority they take the moments the pass's threads wait, and yield to
+them. Whatever the thread has not finished when the pass ends is checked at normal priority by `answers`, so the
+answers never depend on how busy the machine was."""
 
 from __future__ import annotations
 

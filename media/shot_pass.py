@@ -57,7 +57,8 @@ def shot_pass(
         state, last_beat = _Pass(container, crop_path, max_edge, 1.0 / SAMPLE_FPS, limits, faces), monotonic()
         try:
             cc = video.codec_context
-            with parked_frame_threads(video, pass_decoder_threads(cc.width, cc.height)):
+            bits = cc.format.components[0].bits if cc.format is not None and cc.format.components else 8
+            with parked_frame_threads(video, pass_decoder_threads(cc.width, cc.height, bits)):
                 for packet in container.demux(*state.inputs):
                     check_stop(should_stop)
                     state.add(packet)

@@ -222,10 +222,10 @@ def parked_frame_threads(stream: VideoStream, threads: int | None = None) -> Ite
         stream.codec_context.flush_buffers()
 
 
-def pass_decoder_threads(width: int, height: int) -> int:
+def pass_decoder_threads(width: int, height: int, bits: int = 8) -> int:
     """Frame threads for the shot pass's decoder: three a core, fewer for frames so large that they would hold
     more than PASS_DECODER_BYTES (each thread holds about two), never fewer than DECODER_THREADS."""
-    frame_bytes = max(1, width * height * 3 // 2)  # 4:2:0 at 8 bits; more bits only lower the count
+    frame_bytes = max(1, width * height * 3 // 2 * (2 if bits > 8 else 1))  # 4:2:0; deeper samples take 2 bytes
     wanted = min(PASS_MAX_DECODER_THREADS, PASS_THREADS_PER_CORE * (os.cpu_count() or 1))
     return max(DECODER_THREADS, min(wanted, PASS_DECODER_BYTES // (2 * frame_bytes)))
 

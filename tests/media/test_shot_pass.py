@@ -200,5 +200,7 @@ def test_the_pass_decodes_on_three_frame_threads_a_core_within_its_memory_budget
     assert DECODER_THREADS <= hd <= max(DECODER_THREADS, 3 * cores) and hd <= 12
     if cores >= 2:
         assert hd >= 6  # x264 shares the cores: the decoder needs the slack
-    for threads, (w, h) in ((hd, (1920, 1080)), (largest, (4096, 4096))):  # two frames a thread
-        assert threads == DECODER_THREADS or threads * 2 * w * h * 3 // 2 <= PASS_DECODER_BYTES
+    deep = pass_decoder_threads(4096, 2304, bits=10)  # 10-bit samples take two bytes each
+    for threads, (w, h), size in ((hd, (1920, 1080), 1), (largest, (4096, 4096), 1), (deep, (4096, 2304), 2)):
+        assert threads == DECODER_THREADS or threads * 2 * w * h * 3 // 2 * size <= PASS_DECODER_BYTES  # two a thread
+    assert deep <= pass_decoder_threads(4096, 2304)
